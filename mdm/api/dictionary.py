@@ -1,0 +1,116 @@
+"""The field dictionary as a contract: domains, fields, code lists, JSON Schemas, mappings; governance versions;
+quarantined records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from ..db import get_session
+from ..errors import NotFound
+from ..governance import current
+from ..models import GovernanceVersion, SourceRecord, SourceVersion, iso
+from .golden import _domain
+from .schemas import (
+    DictionaryIndexSchema, GovernanceVersionSchema, QuarantinePageSchema, QuarantineQuerySchema,
+)
+
+blp = Blueprint("dictionary", __name__, description="Field dictionary, mappings and governance versions")
+
+
+@blp.route("/dictionary")
+class DictionaryIndex(MethodView):
+    @blp.response(200, DictionaryIndexSchema)
+    def get(self) -> dict[str, Any]:
+        """Domains and systems the hub knows, under the governance content in force."""
+        gov = current()
+        return {
+            "governance_hash": gov.content_hash,
+            "domains": [{"domain": d.name, "label": d.label, "label_zh": d.label_zh, "description": d.description,
+                         "owner": d.owner, "id_prefix": d.id_prefix, "fields": len(d.fields)}
+                        for d in gov.domains.values()],
+            "systems": [{"system": s.name, "kind": s.kind, "site": s.site, "owner": s.owner, "writes": list(s.writes),
+                         "reads": list(s.reads)} for s in gov.systems.values()],
+        }
+
+
+@blp.route("/dictionary/<string:domain>")
+class DictionaryDomain(MethodView):
+    @blp.response(200)
+    def get(self, domain: str) -> dict[str, Any]:
+        """One domain's fields with labels (English and Chinese), classification, owner and code lists."""
+        gov = current()
+        d = gov.domains[_domain(domain)]
+        used = {f.code_list for f in d.fields.values() if f.code_list}
+        lists = {**{n: gov.code_lists[n] for n in used if n in gov.code_lists}, **d.raw.get("code_lists", {})}
+        return {**{k: v for k, v in d.raw.items() if k != "code_lists"}, "code_lists": lists}
+
+
+@blp.route("/dictionary/<string:domain>/schema")
+class DictionarySchema(MethodView):
+    @blp.response(200)
+    def get(self, domain: str) -> dict[str, Any]:
+        """The JSON Schema a mapped record of the domain must satisfy."""
+        return current().record_schemas[_domain(domain)]
+
+
+@blp.route("/dictionary/mappings/<string:system>")
+class DictionaryMapping(MethodView):
+    @blp.response(200)
+    def get(self, system: str) -> dict[str, Any]:
+        """How one system's fields map to canonical fields, with transforms."""
+        gov = current()
+        rel = f"dictionary/mappings/{system}.yaml"
+        if rel not in gov.snapshot:
+            raise NotFound("mapping of system", system)
+        return gov.snapshot[rel]
+
+
+@blp.route("/governance/versions")
+class GovernanceVersions(MethodView):
+    @blp.response(200, GovernanceVersionSchema(many=True, exclude=("snapshot",)))
+    def get(self) -> list[dict[str, Any]]:
+        """Every governance version the hub has run under, newest first."""
+        gov = current()
+        rows = get_session().scalars(select(GovernanceVersion).order_by(GovernanceVersion.id.desc())).all()
+        return [{"id": r.id, "content_hash": r.content_hash, "loaded_at": iso(r.loaded_at),
+                 "current": r.content_hash == gov.content_hash} for r in rows]
+
+
+@blp.route("/governance/versions/<int:version_id>")
+class GovernanceVersionOne(MethodView):
+    @blp.response(200, GovernanceVersionSchema)
+    def get(self, version_id: int) -> dict[str, Any]:
+        """One governance version with the full content snapshot it was loaded from."""
+        r = get_session().get(GovernanceVersion, version_id)
+        if r is None:
+            raise NotFound("governance version", str(version_id))
+        return {"id": r.id, "content_hash": r.content_hash, "loaded_at": iso(r.loaded_at),
+                "current": r.content_hash == current().content_hash, "snapshot": r.snapshot}
+
+
+@blp.route("/quarantine")
+class Quarantine(MethodView):
+    @blp.arguments(QuarantineQuerySchema, location="query")
+    @blp.response(200, QuarantinePageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Source records whose latest version is quarantined, with every reason."""
+        sr, sv = SourceRecord, SourceVersion
+        q = (select(sr, sv).join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.latest_version))
+             .where(sr.status == "quarantined", sr.id > args["after"]))
+        if args.get("domain"):
+            q = q.where(sr.domain == _domain(args["domain"]))
+        if args.get("system"):
+            q = q.where(sr.system == args["system"])
+        rows = get_session().execute(q.order_by(sr.id).limit(args["limit"] + 1)).all()
+        page = rows[: args["limit"]]
+        return {
+            "items": [{"system": r.system, "domain": r.domain, "source_key": r.source_key, "status": r.status,
+                       "golden_id": r.golden_id, "version": v.version, "accepted_version": r.accepted_version,
+                       "payload": v.payload, "raw": v.raw, "unknown_fields": v.unknown_fields, "issues": v.issues,
+                       "received_at": iso(v.received_at)} for r, v in page],
+            "next_after": page[-1][0].id if len(rows) > args["limit"] else None,
+        }

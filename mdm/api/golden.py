@@ -1,0 +1,72 @@
+"""Downstream systems read golden records: lists, one record, its history, as of a past time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..db import get_session
+from ..errors import UnknownDomain
+from ..governance import DOMAINS, current
+from ..services import golden as svc
+from .schemas import (
+    IDENTIFIER_FILTERS, GoldenGetQuerySchema, GoldenListQuerySchema, GoldenPageSchema, GoldenSchema, HistorySchema,
+)
+
+blp = Blueprint("golden", __name__, description="Golden records")
+
+
+def _domain(domain: str) -> str:
+    if domain not in DOMAINS:
+        raise UnknownDomain(f"unknown domain {domain!r}; domains are {', '.join(DOMAINS)}")
+    return domain
+
+
+def _utc(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+@blp.route("/golden/<string:domain>")
+class GoldenList(MethodView):
+    @blp.arguments(GoldenListQuerySchema, location="query")
+    @blp.response(200, GoldenPageSchema)
+    def get(self, args: dict[str, Any], domain: str) -> dict[str, Any]:
+        """List golden records of a domain, filtered, in id order (keyset pagination with `after`)."""
+        _domain(domain)
+        limit = min(args["limit"], current_app.config["MAX_PAGE_SIZE"])
+        idents = {k: args[k] for k in IDENTIFIER_FILTERS if args.get(k)}
+        rows = svc.list_golden(get_session(), current(), domain, status=args.get("status"), after=args.get("after"),
+                               limit=limit + 1, updated_since=_utc(args.get("updated_since")), identifier=idents)
+        page = rows[:limit]
+        return {"items": [svc.golden_view(r) for r in page],
+                "next_after": page[-1].id if len(rows) > limit else None}
+
+
+@blp.route("/golden/<string:domain>/<string:golden_id>")
+class Golden(MethodView):
+    @blp.arguments(GoldenGetQuerySchema, location="query")
+    @blp.response(200, GoldenSchema)
+    def get(self, args: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
+        """One golden record with per-field provenance; `as_of` or `version` for a past version."""
+        session = get_session()
+        rec = svc.get_golden(session, _domain(domain), golden_id)
+        version = svc.version_at(session, rec, as_of=_utc(args.get("as_of")), version=args.get("version"))
+        out = svc.golden_view(rec, version)
+        out["sources"] = svc.sources_of(session, rec.id)
+        return out
+
+
+@blp.route("/golden/<string:domain>/<string:golden_id>/history")
+class GoldenHistory(MethodView):
+    @blp.response(200, HistorySchema)
+    def get(self, domain: str, golden_id: str) -> dict[str, Any]:
+        """Every version of a golden record, oldest first, with provenance and explanation."""
+        session = get_session()
+        rec = svc.get_golden(session, _domain(domain), golden_id)
+        return {"id": rec.id, "domain": rec.domain, "versions": svc.history(session, rec)}

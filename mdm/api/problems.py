@@ -1,0 +1,64 @@
+"""RFC 9457 problem details: one body shape for every error the hub returns."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from ..errors import MDMError
+
+log = logging.getLogger(__name__)
+PROBLEM_BASE = "https://meddev-mdm.example/problems/"
+
+
+def problem(status: int, title: str, detail: str, errors: Any = None, type_: str | None = None,
+            headers: dict[str, str] | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": type_ or PROBLEM_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    resp = jsonify(body)
+    resp.status_code = status
+    resp.mimetype = "application/problem+json"
+    for name, value in (headers or {}).items():
+        resp.headers[name] = value
+    return resp
+
+
+def from_mdm_error(exc: MDMError) -> Response:
+    return problem(exc.status, exc.title, exc.detail, exc.errors, exc.type)
+
+
+def from_http_exception(exc: HTTPException) -> Response:
+    status = exc.code or 500
+    data = getattr(exc, "data", None) or {}
+    errors = data.get("messages")
+    detail = exc.description or exc.name
+    if status == 422 and errors:
+        # webargs nests messages by location ("json", "query"); keep them: they name the field.
+        detail = "The request does not match the documented schema"
+    # flask-smorest passes headers=None on some aborts
+    headers = {k: v for k, v in (data.get("headers") or {}).items()}
+    if status == 405 and getattr(exc, "valid_methods", None):
+        headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+    return problem(status, exc.name, detail, errors, headers=headers)
+
+
+def from_unexpected(exc: Exception) -> Response:
+    if isinstance(exc, HTTPException):
+        return from_http_exception(exc)
+    log.exception("unhandled error")
+    return problem(500, InternalServerError.name, "The hub failed to handle the request; the error is logged.")
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(MDMError, from_mdm_error)
+    app.register_error_handler(HTTPException, from_http_exception)
+    app.register_error_handler(Exception, from_unexpected)

@@ -1,0 +1,310 @@
+"""Word lists for the demo-data generator: companies, places, products, equipment, people.
+
+Everything here is fictional but shaped like the real thing (a Galway catheter plant, a Penang
+moulder, a Tuttlingen instrument maker). Code-like values (GMDN, FDA product codes, GS1 prefixes)
+are illustrative only: they have the right shape for the canonical contract, they are not a
+regulatory reference. Lists are tuples so that their order - and so the generator's output - is fixed.
+"""
+
+from __future__ import annotations
+
+# The manufacturer whose hub this is; products made in-house carry this name.
+HOUSE_MANUFACTURER = "Corrib Medical Devices Ltd."
+
+# GS1 company prefixes (7 digits + 5-digit item reference + check digit = GTIN-13).
+# The house uses an Irish prefix (539) and a US one (0...), OEM suppliers their own country's.
+HOUSE_GS1_PREFIXES = {"GAL": "5391234", "PEN": "5391234", "MSP": "0847321"}
+COUNTRY_GS1_PREFIX = {
+    "IE": "539", "US": "08", "PR": "08", "DE": "426", "MY": "955", "CN": "693", "JP": "490",
+    "FR": "376", "CH": "761", "NL": "871", "IT": "803", "CR": "744",
+}
+# Reserved for `unknown_product` lots: a valid prefix no generated product ever uses.
+UNKNOWN_GS1_PREFIX = "5399876"
+
+# --- suppliers ----------------------------------------------------------------------------
+# category -> (specialities, risk classes to draw from); sterilizers are the riskiest.
+SUPPLIER_CATEGORIES = {
+    "molding": (("Precision Molding", "Medical Moulding", "Micro Molding", "Injection Moulding",
+                 "Medical Plastics"), ("medium", "high")),
+    "sterilization": (("Sterilization Services", "Sterile Services", "Irradiation Services",
+                       "Medical Sterilisation"), ("high",)),
+    "packaging": (("Medical Packaging", "Flexible Packaging", "Sterile Packaging",
+                   "Thermoform Packaging"), ("medium", "low")),
+    "resin": (("Polymers", "Medical Resins", "Specialty Polymers", "Compounding"), ("medium", "low")),
+    "electronics": (("Electronics", "Microelectronics", "Sensor Technologies", "Medical Electronics"),
+                    ("medium",)),
+    "tubing": (("Medical Tubing", "Extrusion Technologies", "Catheter Components"), ("medium", "high")),
+    "metal": (("Precision Metals", "Wire Technologies", "Nitinol Components", "Medical Machining"),
+              ("medium", "high")),
+    "testing": (("Testing Laboratories", "Laboratory Services", "Microbiology Services"), ("low", "medium")),
+}
+
+# Country -> name stems that sound local, legal forms, GS1 prefix lives in COUNTRY_GS1_PREFIX.
+COUNTRY_STEMS = {
+    "IE": ("Shannon", "Corrib", "Burren", "Connacht", "Boyne", "Liffey", "Atlantic", "Claddagh"),
+    "US": ("Lakeview", "Northstar", "Keystone", "Summit", "Pioneer", "Granite", "Meridian", "Cascade"),
+    "DE": ("Rhein", "Neckar", "Schwarzwald", "Bodensee", "Donau", "Alb", "Hanse", "Franken"),
+    "MY": ("Penang", "Kinta", "Perdana", "Bayan", "Seri", "Jaya", "Mutiara", "Kenari"),
+    "CN": ("Huaxin", "Shenghua", "Zhongke", "Dongfang", "Jinlong", "Tianyu", "Hengrui", "Suda"),
+    "JP": ("Nihon", "Sakura", "Tokai", "Hokuto", "Kansai", "Mizuho", "Asahi", "Shinwa"),
+    "FR": ("Rhône", "Alpes", "Jura", "Lumière", "Loire", "Vosges", "Bourgogne", "Azur"),
+    "CH": ("Léman", "Helvetic", "Zuger", "Aare", "Alpine", "Säntis", "Rigi", "Jura"),
+    "NL": ("Brabant", "Delta", "Oranje", "Zeeland"),
+    "IT": ("Emilia", "Mirandola", "Adriatica", "Padana"),
+    "CR": ("Coyol", "Heredia", "Pacifica"),
+    "PR": ("Borinquen", "Caribe", "Dorado"),
+}
+GENERIC_STEMS = ("Apex", "Vector", "Orion", "Nova", "Vertex", "Sterling", "Pinnacle", "Accura",
+                 "Synergy", "Polaris", "Zenith", "Meridia", "Axis", "Crest", "Precisa", "Evolve")
+LEGAL_FORMS = {
+    "IE": ("Ltd.", "Limited", "DAC"), "US": ("Inc.", "LLC", "Corp."), "PR": ("Inc.", "LLC"),
+    "DE": ("GmbH", "GmbH & Co. KG", "AG"), "MY": ("Sdn. Bhd.",), "CN": ("Co., Ltd.",),
+    "JP": ("Co., Ltd.", "K.K."), "FR": ("SAS", "S.A."), "CH": ("AG", "SA", "GmbH"),
+    "NL": ("B.V.",), "IT": ("S.r.l.", "S.p.A."), "CR": ("S.A.",),
+}
+# Weighted country mix of the supply base (the plant sits in Galway, Penang and Minneapolis).
+SUPPLIER_COUNTRIES = (("IE", 14), ("US", 20), ("DE", 14), ("MY", 10), ("CN", 8), ("JP", 7), ("FR", 6),
+                      ("CH", 7), ("NL", 4), ("IT", 4), ("CR", 3), ("PR", 3))
+
+# Spelling variants of legal forms: the same company as two systems write it.
+LEGAL_FORM_VARIANTS = {
+    "Inc.": ("Inc", "Incorporated", "INC."), "Ltd.": ("Ltd", "Limited", "LTD"), "Limited": ("Ltd.", "Ltd"),
+    "GmbH": ("G.m.b.H.", "Gmbh"), "GmbH & Co. KG": ("GmbH & Co KG", "GmbH + Co. KG"),
+    "Co., Ltd.": ("Co. Ltd.", "Co Ltd", "Company Limited"), "Sdn. Bhd.": ("Sdn Bhd", "SDN. BHD."),
+    "S.A.": ("SA",), "SA": ("S.A.",), "B.V.": ("BV",), "Corp.": ("Corporation", "Corp"), "LLC": ("L.L.C.",),
+    "S.r.l.": ("Srl", "S.R.L."), "S.p.A.": ("SpA",), "SAS": ("S.A.S.",), "K.K.": ("KK", "Kabushiki Kaisha"),
+    "AG": ("A.G.",), "DAC": ("D.A.C.",),
+}
+# Word abbreviations people and ERP short texts use; applied on whole words only.
+ABBREVIATIONS = {
+    "Medical": "Med.", "Technologies": "Tech.", "Services": "Svcs.", "Laboratories": "Labs",
+    "Laboratory": "Lab.", "International": "Intl.", "Manufacturing": "Mfg.", "Precision": "Prec.",
+    "Packaging": "Pkg.", "Components": "Comp.", "Electronics": "Elec.", "Sterilization": "Steril.",
+    "University": "Univ.", "Hospital": "Hosp.", "Center": "Ctr.", "Centre": "Ctr.", "Saint": "St.",
+    "Street": "St.", "Avenue": "Ave.", "Drive": "Dr.", "Road": "Rd.", "Industrial": "Ind.",
+    "Estate": "Est.", "Business": "Bus.", "Distribution": "Distr.", "Healthcare": "Hlthcare",
+    "Instruments": "Instr.", "Analytical": "Anal.", "Systems": "Sys.", "Straße": "Str.",
+}
+
+# --- addresses ------------------------------------------------------------------------------
+# country -> ((city, postal code, state/region), ...); postal codes are area-level, made unique
+# per address only where the country's format has room for it (see generator._address).
+CITIES = {
+    "IE": (("Galway", "H91", "Connacht"), ("Cork", "T12", "Munster"), ("Limerick", "V94", "Munster"),
+           ("Athlone", "N37", "Leinster"), ("Dublin", "D24", "Leinster"), ("Shannon", "V14", "Munster")),
+    "US": (("Minneapolis", "55401", "MN"), ("Plymouth", "55441", "MN"), ("Maple Grove", "55369", "MN"),
+           ("Irvine", "92618", "CA"), ("Salt Lake City", "84104", "UT"), ("Boston", "02115", "MA"),
+           ("Warsaw", "46580", "IN"), ("Memphis", "38118", "TN"), ("Raleigh", "27607", "NC"),
+           ("Pittsburgh", "15213", "PA"), ("Houston", "77030", "TX"), ("Cleveland", "44195", "OH")),
+    "PR": (("Dorado", "00646", "PR"), ("Juncos", "00777", "PR"), ("Caguas", "00725", "PR")),
+    "DE": (("Tuttlingen", "78532", "BW"), ("Erlangen", "91052", "BY"), ("Hamburg", "22297", "HH"),
+           ("Stuttgart", "70173", "BW"), ("Jena", "07743", "TH"), ("Melsungen", "34212", "HE"),
+           ("Berlin", "10115", "BE")),
+    "MY": (("Bayan Lepas", "11900", "Penang"), ("Batu Kawan", "14110", "Penang"), ("Kulim", "09000", "Kedah"),
+           ("Shah Alam", "40000", "Selangor"), ("Johor Bahru", "81200", "Johor")),
+    "CN": (("Suzhou", "215000", "Jiangsu"), ("Shenzhen", "518000", "Guangdong"), ("Shanghai", "200000", ""),
+           ("Changzhou", "213000", "Jiangsu"), ("Hangzhou", "310000", "Zhejiang")),
+    "JP": (("Tokyo", "100-0005", "Tokyo"), ("Osaka", "530-0001", "Osaka"), ("Kyoto", "600-8001", "Kyoto"),
+           ("Shizuoka", "420-0851", "Shizuoka"), ("Nagoya", "450-0002", "Aichi")),
+    "FR": (("Lyon", "69007", ""), ("Besançon", "25000", ""), ("Grenoble", "38000", ""), ("Paris", "75012", "")),
+    "CH": (("Neuchâtel", "2000", "NE"), ("Zug", "6300", "ZG"), ("Le Locle", "2400", "NE"), ("Bern", "3008", "BE"),
+           ("Zürich", "8005", "ZH")),
+    "NL": (("Eindhoven", "5611 AZ", "Noord-Brabant"), ("Leiden", "2333 CA", "Zuid-Holland")),
+    "IT": (("Mirandola", "41037", "MO"), ("Bologna", "40127", "BO"), ("Milano", "20121", "MI")),
+    "CR": (("Heredia", "40101", "Heredia"), ("Alajuela", "20101", "Alajuela")),
+}
+STREET_NAMES = ("Oak", "Mill", "Harbour", "Station", "Church", "Bridge", "Park", "Lake", "Cedar", "Maple",
+                "River", "Hill", "Meadow", "Forest", "Garden", "Market", "Castle", "Orchard")
+STREET_TEMPLATES = {
+    "IE": ("Unit {n}, {name} Business Park", "{name} Industrial Estate", "{n} {name} Road"),
+    "US": ("{n} {name} Street", "{n} {name} Avenue", "{n} {name} Drive", "{n} {name} Parkway"),
+    "PR": ("Carr. {n} Km {k}", "{n} Calle {name}"),
+    "DE": ("{name}straße {n}", "{name}weg {n}", "Am {name}hof {n}"),
+    "MY": ("Plot {n}, Jalan {name}", "{n}, Lorong {name} {k}"),
+    "CN": ("No. {n} {name} Road", "{n} {name} Avenue"),
+    "JP": ("{k}-{n}-{k} {name}-cho",),
+    "FR": ("{n} rue du {name}", "{n} avenue du {name}"),
+    "CH": ("{name}strasse {n}", "Rue du {name} {n}"),
+    "NL": ("{name}laan {n}", "{name}straat {n}"),
+    "IT": ("Via {name} {n}",),
+    "CR": ("Zona Franca {name}, Edificio {k}",),
+}
+
+# --- customers --------------------------------------------------------------------------------
+CUSTOMER_COUNTRIES = (("US", 34), ("IE", 18), ("DE", 12), ("FR", 8), ("JP", 6), ("CH", 5), ("NL", 5),
+                      ("IT", 5), ("MY", 4), ("CN", 3))
+SAINTS = ("Mary", "Vincent", "James", "Joseph", "Luke", "Elisabeth", "Francis", "Anne", "Michael",
+          "Patrick", "Brigid", "Columba", "Catherine", "John", "Jude", "Clare")
+# customer_type -> name templates ({city}, {saint}, {stem}, {form} are filled in).
+ORG_TEMPLATES = {
+    "hospital": ("{city} University Hospital", "Saint {saint} Hospital {city}", "{city} General Hospital",
+                 "{stem} Medical Center", "{city} Heart Institute", "{city} Children's Hospital"),
+    "clinic": ("{stem} Vascular Clinic", "{city} Orthopaedic Clinic", "{stem} Day Surgery Centre",
+               "Saint {saint} Clinic {city}"),
+    "distributor": ("{stem} Medical Supplies {form}", "{stem} Healthcare Distribution {form}",
+                    "{stem} Surgical {form}"),
+    "pharmacy": ("{stem} Pharmacy", "{city} Hospital Pharmacy Services"),
+    "laboratory": ("{stem} Diagnostic Laboratories", "{city} Pathology Laboratory"),
+    "group_purchasing": ("{stem} Purchasing Alliance", "{stem} Healthcare Group Purchasing {form}"),
+    "government": ("{city} Regional Health Authority", "{city} Health Procurement Agency"),
+}
+CUSTOMER_TYPES = (("hospital", 40), ("clinic", 18), ("distributor", 18), ("pharmacy", 6), ("laboratory", 6),
+                  ("group_purchasing", 6), ("government", 6))
+GIVEN_NAMES = ("James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
+               "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
+               "Daniel", "Karen", "Priya", "Wei", "Aisling", "Sean", "Fatima", "Mateo", "Hannah", "Kenji",
+               "Olga", "Ahmed", "Grace", "Luis", "Niamh", "Arjun", "Chloe", "Samuel", "Ines", "Tomas")
+FAMILY_NAMES = ("Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
+                "Martinez", "Hernandez", "Lopez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson",
+                "Martin", "Lee", "O'Brien", "Murphy", "Kelly", "Nguyen", "Patel", "Chen", "Kim", "Schmidt",
+                "Novak", "Fitzgerald", "MacDonald", "Okafor", "Haddad", "Larsen", "Rossi", "Walsh")
+SPECIALTIES = (("cardiology", 24), ("orthopedics", 14), ("general_surgery", 12), ("radiology", 12),
+               ("anesthesiology", 6), ("neurology", 6), ("oncology", 6), ("nursing", 10),
+               ("general_practice", 6), ("other", 4))
+
+# --- products -------------------------------------------------------------------------------
+# One family per kind of device. Fields: name, device classes, illustrative GMDN codes and FDA
+# product codes, sterility profile (is_sterile, sterilization_prior_to_use, methods), MRI safety
+# options, shelf lives in days (multiples of 30), units of measure, and description options.
+PRODUCT_FAMILIES = (
+    dict(name="Guidewire", classes=("III", "IIb"), gmdn=("35094", "47714"), fda=("DQX",),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_unsafe", "no_mri_information"),
+         shelf=(1080, 1800), uom=("EA", "BX"),
+         desc="Guidewire, {coat} coated, {wire} in x {len} cm, {tip} tip",
+         opts=dict(coat=("PTFE", "hydrophilic", "silicone"), wire=("0.014", "0.018", "0.035", "0.038"),
+                   len=("150", "180", "260", "300"), tip=("straight", "angled", "J"))),
+    dict(name="PTA Balloon Catheter", classes=("III",), gmdn=("47762",), fda=("LIT",),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_safe", "no_mri_information"),
+         shelf=(1080,), uom=("EA",), desc="PTA balloon catheter, {d} mm x {l} mm, {len} cm shaft",
+         opts=dict(d=("4.0", "5.0", "6.0", "7.0", "8.0"), l=("20", "40", "60", "80"), len=("80", "135"))),
+    dict(name="Introducer Sheath", classes=("IIa",), gmdn=("35215",), fda=("DYB",),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_safe", "no_mri_information"),
+         shelf=(1080, 1440), uom=("EA", "BX"), desc="Introducer sheath, {fr} Fr x {len} cm, with hemostasis valve",
+         opts=dict(fr=("4", "5", "6", "7", "8"), len=("11", "23", "45"))),
+    dict(name="Diagnostic Catheter", classes=("IIb", "III"), gmdn=("47743",), fda=("DQO",),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("no_mri_information",), shelf=(1080,), uom=("EA",),
+         desc="Diagnostic angiographic catheter, {curve} curve, {fr} Fr x {len} cm",
+         opts=dict(curve=("JL4", "JR4", "pigtail", "multipurpose"), fr=("4", "5", "6"), len=("100", "110"))),
+    dict(name="Coronary Stent System", classes=("III",), gmdn=("47813",), fda=("NIQ", "MAF"),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_conditional",), shelf=(720, 1080), uom=("EA",),
+         desc="Coronary stent system, {d} mm x {l} mm, cobalt chromium",
+         opts=dict(d=("2.25", "2.50", "3.00", "3.50", "4.00"), l=("8", "12", "18", "24", "32"))),
+    dict(name="Absorbable Suture", classes=("III",), gmdn=("13908",), fda=("GAM",),
+         sterile=(True, False, ("ethylene_oxide", "radiation")), mri=("mr_safe",), shelf=(1800,),
+         uom=("BX",), desc="Absorbable suture, {usp} USP, {len} cm, {needle} needle",
+         opts=dict(usp=("2-0", "3-0", "4-0", "5-0"), len=("45", "70", "90"), needle=("taper", "reverse cutting"))),
+    dict(name="Cortical Bone Screw", classes=("IIb",), gmdn=("38160",), fda=("HWC",),
+         sterile=(False, True, ("moist_heat_steam",)), mri=("mr_conditional",), shelf=(1800,), uom=("EA", "PK"),
+         desc="Cortical bone screw, titanium, {d} mm x {l} mm, self-tapping",
+         opts=dict(d=("2.7", "3.5", "4.5"), l=("12", "16", "20", "30", "40"))),
+    dict(name="Locking Bone Plate", classes=("IIb",), gmdn=("35659",), fda=("HRS",),
+         sterile=(True, False, ("radiation",)), mri=("mr_conditional",), shelf=(1800,), uom=("EA",),
+         desc="Locking bone plate, {holes}-hole, titanium, {side}",
+         opts=dict(holes=("4", "6", "8", "10"), side=("left", "right", "straight"))),
+    dict(name="Surgical Instrument Set", classes=("I",), gmdn=("46868",), fda=("LRO",),
+         sterile=(False, True, ("moist_heat_steam",)), mri=("mr_unsafe",), shelf=(1800,), uom=("SET",),
+         desc="Reusable {kind} instrument set, {n} pieces",
+         opts=dict(kind=("vascular access", "orthopaedic", "laparoscopic"), n=("12", "18", "24"))),
+    dict(name="Infusion Set", classes=("IIa",), gmdn=("34989",), fda=("FPA",),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("no_mri_information",), shelf=(1080, 1800),
+         uom=("CS",), desc="Infusion set, {len} cm, {filt} filter, Luer lock",
+         opts=dict(len=("150", "180", "200"), filt=("0.2 micron", "15 micron", "no"))),
+    dict(name="Hypodermic Syringe", classes=("IIa",), gmdn=("47017",), fda=("FMF",),
+         sterile=(True, False, ("ethylene_oxide", "radiation")), mri=("no_mri_information",), shelf=(1800,),
+         uom=("BX", "CS"), desc="Hypodermic syringe, {ml} ml, Luer {tip}",
+         opts=dict(ml=("1", "3", "5", "10", "20"), tip=("slip", "lock"))),
+    dict(name="ECG Electrode", classes=("I",), gmdn=("11397",), fda=("DRX",),
+         sterile=(False, False, ()), mri=("no_mri_information", "mr_conditional"), shelf=(720, 900),
+         uom=("PK",), desc="ECG electrode, {mat}, {d} mm, pre-gelled",
+         opts=dict(mat=("foam", "cloth", "radiolucent"), d=("43", "50", "55"))),
+    dict(name="Hydrocolloid Dressing", classes=("IIb", "IIa"), gmdn=("47806",), fda=("FRO",),
+         sterile=(True, False, ("radiation", "ethylene_oxide")), mri=("mr_safe",), shelf=(1080,),
+         uom=("BX",), desc="Hydrocolloid wound dressing, {w} x {h} cm, {edge}",
+         opts=dict(w=("5", "10", "15"), h=("10", "15", "20"), edge=("bordered", "thin"))),
+    dict(name="Angiography Procedure Kit", classes=("IIa",), gmdn=("45161",), fda=("OEZ",),
+         sterile=(True, False, ("ethylene_oxide",)), mri=("no_mri_information",), shelf=(720, 1080),
+         uom=("KT",), desc="Angiography procedure kit, {n} components, {use}",
+         opts=dict(n=("12", "16", "22"), use=("femoral", "radial"))),
+)
+BRAND_HEADS = ("Corr", "Aran", "Nova", "Vela", "Tera", "Lumi", "Axi", "Cura", "Strata", "Oria", "Zen",
+               "Veri", "Ecli", "Sono", "Meri", "Kilo", "Inis", "Arda")
+BRAND_TAILS = ("Glide", "Pass", "Flow", "Lock", "Fix", "Seal", "Sure", "Trak", "Wave", "Cross", "Line", "Form")
+# ERP short-text abbreviations (SAP material descriptions are 40 upper-case characters).
+ERP_TEXT_ABBREVIATIONS = (
+    ("CATHETER", "CATH"), ("INTRODUCER", "INTROD"), ("SHEATH", "SHTH"), ("ABSORBABLE", "ABS"),
+    ("SUTURE", "SUT"), ("HYDROCOLLOID", "HYDROCOL"), ("DRESSING", "DRSG"), ("WITH ", "W/"),
+    ("COATED", "CTD"), ("PROCEDURE", "PROC"), ("HYPODERMIC", "HYPO"), ("SYRINGE", "SYR"),
+    ("ELECTRODE", "ELECTR"), ("TITANIUM", "TI"), ("LOCKING", "LCK"), ("COMPONENTS", "COMP"),
+    ("DIAGNOSTIC", "DIAG"), ("ANGIOGRAPHIC", "ANGIO"), ("HEMOSTASIS", "HEMO"), ("INSTRUMENT", "INSTR"),
+    ("CORONARY", "COR"), ("SYSTEM", "SYS"), ("REVERSE CUTTING", "RC"), ("REUSABLE", "REUS"),
+)
+PLM_REVISIONS = ("A", "B", "C", "D", "E", "F", "G")
+
+# --- equipment --------------------------------------------------------------------------------
+# (base name, equipment_type, abbreviation for asset ids, line choices, calibration interval days)
+EQUIPMENT_TEMPLATES = (
+    ("Injection Molding Machine", "production", "IMM", ("Line 1", "Line 2", "Line 3"), 365),
+    ("Catheter Extrusion Line", "production", "EXT", ("Extrusion Hall",), 365),
+    ("Balloon Forming Machine", "production", "BFM", ("Line 4", "Line 5"), 180),
+    ("Laser Welding Station", "production", "LWS", ("Line 2", "Line 4"), 180),
+    ("Vision Inspection System", "inspection", "VIS", ("Line 1", "Line 3", "Line 5"), 180),
+    ("Leak Tester", "inspection", "LKT", ("Line 2", "Line 4"), 90),
+    ("Burst Pressure Tester", "test", "BPT", ("Line 4", "Line 5"), 90),
+    ("Seal Strength Tester", "test", "SST", ("Packaging Hall",), 180),
+    ("EtO Sterilizer Chamber", "sterilizer", "STE", ("Sterilization",), 365),
+    ("Steam Autoclave", "sterilizer", "AUT", ("Sterilization", "Reprocessing"), 180),
+    ("Pouch Sealer", "packaging", "PSL", ("Packaging Hall",), 180),
+    ("Thermoform Packaging Machine", "packaging", "TFM", ("Packaging Hall",), 365),
+    ("Purified Water System", "utility", "PWS", ("Utilities",), 365),
+    ("Cleanroom Air Handling Unit", "utility", "AHU", ("Utilities",), 365),
+)
+# LIMS holds the laboratory instruments only; they are about half of the asset base.
+LAB_TEMPLATES = (
+    ("HPLC System", "laboratory", "HPL", ("QC Lab",), 180),
+    ("Tensile Testing Machine", "laboratory", "TTM", ("QC Lab", "Physical Test Lab"), 365),
+    ("Analytical Balance", "laboratory", "BAL", ("QC Lab", "Microbiology Lab"), 90),
+    ("Particle Counter", "laboratory", "PCN", ("Microbiology Lab",), 365),
+    ("TOC Analyzer", "laboratory", "TOC", ("QC Lab",), 180),
+    ("Incubator", "laboratory", "INC", ("Microbiology Lab",), 365),
+    ("FTIR Spectrometer", "laboratory", "FTR", ("QC Lab",), 365),
+    ("Endotoxin Plate Reader", "laboratory", "EPR", ("Microbiology Lab",), 180),
+    ("Optical Comparator", "laboratory", "OPC", ("Metrology Lab",), 365),
+)
+EQUIPMENT_MAKERS = (
+    "Kestrel Analytical Instruments Inc.", "Brandt Messtechnik GmbH", "Shimoda Scientific Co., Ltd.",
+    "Vantage Test Systems Inc.", "Halden Sterile Technologies AG", "Rheinfeld Maschinenbau GmbH",
+    "Nakamura Plastics Machinery Co., Ltd.", "Lumetra Vision Systems Ltd.", "Aquila Process Equipment Inc.",
+    "Sorensen Laboratory Instruments A/S", "Precisa Metrology SA", "Tiernan Packaging Machines Ltd.",
+)
+LAB_LINE_VARIANTS = {"QC Lab": "QC Laboratory", "Microbiology Lab": "Micro Lab",
+                     "Physical Test Lab": "Phys. Test Lab", "Metrology Lab": "Metrology"}
+
+# Street words that look local, and street patterns without a house number (customers keep the
+# number in `street_number`); countries not listed use the English words and patterns.
+STREET_WORDS = {
+    "DE": ("Linden", "Berg", "Bahnhof", "Kirch", "Schiller", "Goethe", "Mühlen", "Wald"),
+    "CH": ("Bahnhof", "See", "Kirch", "Linden", "Rosen", "Post"),
+    "FR": ("Moulin", "Château", "Lac", "Parc", "Pont", "Marché"),
+    "IT": ("Roma", "Garibaldi", "Verdi", "Mazzini", "Emilia"),
+    "NL": ("Linden", "Kerk", "Molen", "Stations", "Beuken"),
+    "JP": ("Chiyoda", "Nakagyo", "Kita", "Minami", "Higashi"),
+    "MY": ("Perusahaan", "Teknologi", "Mutiara", "Sultan", "Bayan"),
+    "CN": ("Xinghu", "Jinji", "Suhong", "Fengli", "Huashan"),
+}
+CUSTOMER_STREETS = {
+    "US": ("{name} Street", "{name} Avenue", "{name} Boulevard", "{name} Drive"),
+    "IE": ("{name} Road", "{name} Street", "{name} Avenue"),
+    "DE": ("{name}straße", "{name}weg", "{name}allee"),
+    "CH": ("{name}strasse", "{name}weg"),
+    "FR": ("rue du {name}", "avenue du {name}", "boulevard du {name}"),
+    "IT": ("Via {name}", "Viale {name}"),
+    "NL": ("{name}laan", "{name}straat"),
+    "JP": ("{name}",),
+    "MY": ("Jalan {name}",),
+    "CN": ("{name} Road",),
+}
+
+CALLING_CODES = {"US": "1", "PR": "1", "IE": "353", "DE": "49", "FR": "33", "JP": "81", "CH": "41", "NL": "31",
+                 "IT": "39", "MY": "60", "CN": "86", "CR": "506"}
+# Licence number prefixes per customer type (wholesale distribution authorisation, hospital licence...).
+LICENCE_PREFIXES = {"hospital": "HL", "clinic": "CL", "distributor": "WDA", "pharmacy": "PH", "laboratory": "LAB"}

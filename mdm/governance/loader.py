@@ -1,0 +1,237 @@
+"""Find, validate and load governance content: dictionary/, rules/ and lineage/.
+
+Every problem is collected before anything is reported (file, JSON path, message), first against
+the JSON Schemas shipped in `mdm/governance/schemas/`, then across files (a mapping naming an
+unknown field, a rule naming an unknown system ...). Only content with no problem becomes a
+`Governance`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+
+from ..errors import GovernanceError
+from . import transforms
+from .model import (
+    DOMAINS, Domain, DomainMapping, DomainRules, FieldDef, FieldMapping, Governance, Strategy, System,
+)
+from .record_schema import record_schema
+
+Problem = tuple[str, str, str]
+SCHEMA_FILES = ("dictionary", "common", "mapping", "rules", "systems", "openlineage")
+
+
+@lru_cache(maxsize=None)
+def _validators() -> dict[str, Draft202012Validator]:
+    folder = resources.files("mdm.governance") / "schemas"
+    schemas = {n: json.loads((folder / f"{n}.schema.json").read_text("utf-8")) for n in SCHEMA_FILES}
+    registry: Registry = Registry().with_resources(
+        (s["$id"], Resource.from_contents(s)) for s in schemas.values()
+    )
+    return {n: Draft202012Validator(s, registry=registry) for n, s in schemas.items()}
+
+
+def default_content_dir() -> Path:
+    """The content beside the code: the repository root in a checkout, else the packaged copy."""
+    package = Path(__file__).resolve().parent.parent
+    checkout = package.parent
+    if all((checkout / d).is_dir() for d in ("dictionary", "rules", "lineage")):
+        return checkout
+    return package / "_content"
+
+
+def _json_path(parts: Any) -> str:
+    path = "$"
+    for p in parts:
+        path += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return path
+
+
+class _Reader:
+    """Reads YAML files under one root, collecting problems instead of raising."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.problems: list[Problem] = []
+        self.snapshot: dict[str, Any] = {}
+
+    def read(self, rel: str, schema: str) -> dict[str, Any] | None:
+        path = self.root / rel
+        try:
+            data = yaml.safe_load(path.read_text("utf-8"))
+        except FileNotFoundError:
+            self.problems.append((rel, "$", "file is missing"))
+            return None
+        except yaml.YAMLError as exc:
+            self.problems.append((rel, "$", f"not valid YAML: {exc}".replace("\n", " ")))
+            return None
+        self.snapshot[rel] = data
+        errors = list(_validators()[schema].iter_errors(data))
+        for err in errors:
+            self.problems.append((rel, _json_path(err.absolute_path), err.message))
+        return None if errors else data
+
+    def problem(self, rel: str, path: str, message: str) -> None:
+        self.problems.append((rel, path, message))
+
+
+def load_governance(root: Path | str | None = None) -> Governance:
+    """Load and validate the content folder `root` (default: `default_content_dir()`).
+
+    Raises:
+        GovernanceError: with every problem found.
+    """
+    root = Path(root) if root else default_content_dir()
+    if not root.is_dir():
+        raise GovernanceError([(str(root), "$", "content folder does not exist")])
+    r = _Reader(root)
+    common = r.read("dictionary/common.yaml", "common") or {"code_lists": {}}
+    systems_raw = r.read("lineage/systems.yaml", "systems")
+    openlineage = r.read("lineage/openlineage.yml", "openlineage") or {}
+    dicts = {d: r.read(f"dictionary/{d}.yaml", "dictionary") for d in DOMAINS}
+    rules_raw = {d: r.read(f"rules/{d}.yaml", "rules") for d in DOMAINS}
+    mapping_files = sorted((root / "dictionary" / "mappings").glob("*.yaml"))
+    maps_raw = {p.stem: r.read(f"dictionary/mappings/{p.name}", "mapping") for p in mapping_files}
+
+    code_lists = dict(common["code_lists"])
+    domains = {d: _build_domain(r, d, raw, code_lists) for d, raw in dicts.items() if raw}
+    systems = _build_systems(r, systems_raw) if systems_raw else {}
+    mappings = _build_mappings(r, maps_raw, domains, systems)
+    rules = {d: _build_rules(r, d, raw, domains, systems) for d, raw in rules_raw.items() if raw}
+    if r.problems:
+        raise GovernanceError(r.problems)
+
+    canonical = json.dumps(r.snapshot, sort_keys=True, default=str, separators=(",", ":"))
+    hub = systems_raw["hub"] if systems_raw else {}
+    gov = Governance(
+        content_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+        snapshot=json.loads(canonical),
+        hub_name=hub["name"],
+        hub_namespace=hub["namespace"],
+        producer=hub.get("producer", "https://github.com/meddev/meddev-mdm"),
+        sites=(systems_raw or {}).get("sites", {}),
+        domains=domains,
+        code_lists=code_lists,
+        systems=systems,
+        mappings=mappings,
+        rules=rules,
+        openlineage=openlineage,
+    )
+    gov.record_schemas.update({d: record_schema(gov, d) for d in domains})
+    return gov
+
+
+def _build_domain(r: _Reader, name: str, raw: dict, common: dict) -> Domain:
+    rel = f"dictionary/{name}.yaml"
+    if raw["domain"] != name:
+        r.problem(rel, "$.domain", f"file for domain {name!r} declares {raw['domain']!r}")
+    local = raw.get("code_lists", {})
+    fields: dict[str, FieldDef] = {}
+    for fname, f in raw["fields"].items():
+        cl = f.get("code_list")
+        if cl and cl not in local and cl not in common:
+            r.problem(rel, f"$.fields.{fname}.code_list", f"unknown code list {cl!r}")
+        ident = f.get("identifier") or {}
+        fields[fname] = FieldDef(
+            name=fname, type=f["type"], label=f["label"], label_zh=f["label_zh"],
+            description=f["description"], classification=f["classification"], owner=f["owner"],
+            required=f.get("required", False), unit=f.get("unit"), code_list=cl, pattern=f.get("pattern"),
+            min_length=f.get("min_length"), max_length=f.get("max_length"), minimum=f.get("minimum"),
+            maximum=f.get("maximum"), reference=f.get("reference"), identifier_kind=ident.get("kind"),
+            identifier_scope=ident.get("scope", "global"), raw=f,
+        )
+    all_lists = {**common, **local}
+    codes = {n: [c["code"] for c in cl["codes"]] for n, cl in all_lists.items()}
+    return Domain(
+        name=name, label=raw["label"], label_zh=raw["label_zh"], description=raw["description"],
+        owner=raw["owner"], id_prefix=raw["id_prefix"], site_bound=raw.get("site_bound", False),
+        fields=fields, code_lists=codes, raw=raw,
+    )
+
+
+def _build_systems(r: _Reader, raw: dict) -> dict[str, System]:
+    sites = raw.get("sites", {})
+    out = {}
+    for name, s in raw["systems"].items():
+        if sites and s["site"] not in sites:
+            r.problem("lineage/systems.yaml", f"$.systems.{name}.site", f"unknown site {s['site']!r}")
+        out[name] = System(
+            name=name, kind=s["kind"], description=s["description"], owner=s["owner"], site=s["site"],
+            namespace=s["namespace"], writes=tuple(s.get("writes", ())), reads=tuple(s.get("reads", ())),
+        )
+    return out
+
+
+def _build_mappings(
+    r: _Reader, maps_raw: dict[str, dict | None], domains: dict[str, Domain], systems: dict[str, System]
+) -> dict[tuple[str, str], DomainMapping]:
+    out: dict[tuple[str, str], DomainMapping] = {}
+    for stem, raw in maps_raw.items():
+        if raw is None:
+            continue
+        rel = f"dictionary/mappings/{stem}.yaml"
+        system = raw["system"]
+        if system != stem:
+            r.problem(rel, "$.system", f"file {stem}.yaml declares system {system!r}")
+        if systems and system not in systems:
+            r.problem(rel, "$.system", f"system {system!r} is not declared in lineage/systems.yaml")
+        for dname, dm in raw["domains"].items():
+            path = f"$.domains.{dname}"
+            if systems and system in systems and dname not in systems[system].writes:
+                r.problem(rel, path, f"lineage/systems.yaml does not let {system!r} write {dname!r}")
+            domain = domains.get(dname)
+            fields = []
+            for target, fm in (dm.get("fields") or {}).items():
+                if domain and target not in domain.fields:
+                    r.problem(rel, f"{path}.fields.{target}", f"{target!r} is not a field of {dname}")
+                specs = fm.get("transforms", [])
+                fields.append(FieldMapping(target, fm.get("from"), transforms.compile_chain(specs), specs,
+                                           fm.get("default")))
+            sources = [f.source for f in fields if f.source]
+            for dup in sorted({s for s in sources if sources.count(s) > 1}):
+                r.problem(rel, f"{path}.fields", f"source field {dup!r} is mapped twice")
+            out[(system, dname)] = DomainMapping(
+                system=system, domain=dname, key=dm["key"],
+                key_transform=transforms.compile_chain(dm.get("key_transforms", ["trim"])),
+                identity=dm.get("identity", False), fields=fields, ignore=frozenset(dm.get("ignore", [])),
+            )
+    for name, system in systems.items():
+        for dname in system.writes:
+            if (name, dname) not in out:
+                r.problem("lineage/systems.yaml", f"$.systems.{name}.writes",
+                          f"{name!r} writes {dname!r} but dictionary/mappings/{name}.yaml has no mapping for it")
+    return out
+
+
+def _build_rules(
+    r: _Reader, name: str, raw: dict, domains: dict[str, Domain], systems: dict[str, System]
+) -> DomainRules:
+    rel = f"rules/{name}.yaml"
+    domain = domains.get(name)
+    surv = raw["survivorship"]
+
+    def strategy(s: dict, path: str) -> Strategy:
+        for sys_name in s.get("priority", []):
+            if systems and sys_name not in systems:
+                r.problem(rel, path + ".priority", f"unknown system {sys_name!r}")
+        return Strategy(s["strategy"], tuple(s.get("priority", ())))
+
+    fields = {}
+    for fname, s in (surv.get("fields") or {}).items():
+        if domain and fname not in domain.fields:
+            r.problem(rel, f"$.survivorship.fields.{fname}", f"{fname!r} is not a field of {name}")
+        fields[fname] = strategy(s, f"$.survivorship.fields.{fname}")
+    idents = tuple((raw.get("match") or {}).get("identifiers", ()))
+    for i, fname in enumerate(idents):
+        if domain and (fname not in domain.fields or not domain.fields[fname].identifier_kind):
+            r.problem(rel, f"$.match.identifiers[{i}]", f"{fname!r} is not an identifier field of {name}")
+    return DomainRules(name, strategy(surv["default"], "$.survivorship.default"), fields, idents, raw)

@@ -1,0 +1,209 @@
+"""Typed SQLAlchemy models of DESIGN.md §4 (the store of the hub).
+
+The current xref of a source record is `SourceRecord.golden_id`; `XrefEvent` keeps every link and
+unlink. `Identifier` is the claim of one identifier value by one golden record: its unique
+constraint is what keeps two golden records from ever holding the same GTIN, even under concurrent
+writers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC; SQLite hands back naive datetimes, and everything the hub writes is UTC."""
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)).isoformat()
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JsonType, list[Any]: JsonType, dt.datetime: DateTime(timezone=True)}
+
+
+class GovernanceVersion(Base):
+    __tablename__ = "governance_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    snapshot: Mapped[dict[str, Any]]
+
+
+class IngestRun(Base):
+    __tablename__ = "ingest_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_uuid: Mapped[str] = mapped_column(String(36), unique=True)
+    system: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
+    actor: Mapped[str] = mapped_column(String(128), default="system")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class GoldenRecord(Base):
+    __tablename__ = "golden_record"
+    __table_args__ = (Index("ix_golden_domain_status_id", "domain", "status", "id"),)
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    merged_into: Mapped[str | None] = mapped_column(String(24))
+    version: Mapped[int] = mapped_column(default=1)
+    data: Mapped[dict[str, Any]]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class GoldenVersion(Base):
+    __tablename__ = "golden_version"
+    __table_args__ = (UniqueConstraint("golden_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id"))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    data: Mapped[dict[str, Any]]
+    provenance: Mapped[dict[str, Any]]
+    explanation: Mapped[dict[str, Any] | None]
+    governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"))
+    actor: Mapped[str] = mapped_column(String(128), default="system")
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SourceRecord(Base):
+    __tablename__ = "source_record"
+    __table_args__ = (
+        UniqueConstraint("system", "domain", "source_key"),
+        Index("ix_source_golden", "golden_id"),
+        Index("ix_source_domain_status", "domain", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    system: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(32))
+    source_key: Mapped[str] = mapped_column(String(256))
+    site: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))
+    golden_id: Mapped[str | None] = mapped_column(ForeignKey("golden_record.id"))
+    latest_version: Mapped[int] = mapped_column(default=1)
+    latest_hash: Mapped[str] = mapped_column(String(64))
+    # The version survivorship reads: the newest one that passed validation.
+    accepted_version: Mapped[int | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SourceVersion(Base):
+    __tablename__ = "source_version"
+    __table_args__ = (UniqueConstraint("source_record_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    version: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]]
+    raw: Mapped[dict[str, Any]]
+    unknown_fields: Mapped[list[Any]] = mapped_column(default=list)
+    issues: Mapped[list[Any]] = mapped_column(default=list)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"), index=True)
+    governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class XrefEvent(Base):
+    __tablename__ = "xref_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"), index=True)
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    rule: Mapped[str | None] = mapped_column(String(64))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"))
+    actor: Mapped[str] = mapped_column(String(128), default="system")
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Identifier(Base):
+    __tablename__ = "identifier"
+    __table_args__ = (UniqueConstraint("domain", "scope", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    scope: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(32))
+    value: Mapped[str] = mapped_column(String(128))
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id"), index=True)
+
+
+class ChangeEvent(Base):
+    __tablename__ = "change_event"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    golden_id: Mapped[str] = mapped_column(String(24), index=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int]
+    data: Mapped[dict[str, Any]]
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MatchTask(Base):
+    __tablename__ = "match_task"
+    __table_args__ = (Index("ix_task_status_domain", "status", "domain"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    source_record_id: Mapped[int | None] = mapped_column(ForeignKey("source_record.id"))
+    golden_id: Mapped[str | None] = mapped_column(String(24))
+    candidate_ids: Mapped[list[Any]]
+    reason: Mapped[str] = mapped_column(Text)
+    explanation: Mapped[dict[str, Any]]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RejectedRecord(Base):
+    """A received record the hub could not even key (not an object, no source key): kept verbatim."""
+
+    __tablename__ = "rejected_record"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"), index=True)
+    system: Mapped[str] = mapped_column(String(64))
+    domain: Mapped[str] = mapped_column(String(32))
+    position: Mapped[int | None]
+    raw: Mapped[Any] = mapped_column(JsonType)
+    reasons: Mapped[list[Any]]
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class IdCounter(Base):
+    """Next golden-id number per domain on databases without sequences (SQLite)."""
+
+    __tablename__ = "id_counter"
+
+    domain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_value: Mapped[int] = mapped_column(default=1)

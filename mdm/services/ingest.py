@@ -1,0 +1,454 @@
+"""Steps 5-8 of ingestion: persist source versions, match on identifiers, build golden records.
+
+A batch is cut into chunks; each chunk commits in one transaction with everything it wrote
+(source versions, golden versions, xref history, identifier claims, change events). Database reads
+and writes are done per chunk, never per record, which is what keeps throughput up.
+
+Concurrency: source records and golden records touched by a chunk are locked (`FOR UPDATE` on
+PostgreSQL; SQLite has one writer), members are read after the lock, and identifier claims are
+protected by a unique constraint. A chunk that loses a race (unique violation, deadlock) is rolled
+back and run again, and then sees the winner's rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..errors import DomainNotAllowed, UnknownDomain, UnknownSystem
+from ..governance.model import DOMAINS, Governance
+from ..models import (
+    GoldenRecord, GoldenVersion, Identifier, IngestRun, MatchTask, RejectedRecord, SourceRecord,
+    SourceVersion, XrefEvent, utcnow,
+)
+from . import governance_versions, ids
+from .golden_store import append_changes, load_members, lock_goldens
+from .mapping import Mapped, RecordMapper
+from .survivorship import Member, survive
+
+log = logging.getLogger(__name__)
+
+RESULTS = ("created", "linked", "unchanged", "review", "quarantined", "rejected")
+MAX_ATTEMPTS = 12
+_NEW = "\x00new:"
+
+
+@dataclass
+class RecordResult:
+    """What happened to one received record."""
+
+    position: int
+    source_key: str | None
+    result: str
+    golden_id: str | None = None
+    version: int | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    unknown_fields: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"position": self.position, "source_key": self.source_key, "result": self.result}
+        if self.golden_id:
+            out["golden_id"] = self.golden_id
+        if self.version is not None:
+            out["version"] = self.version
+        if self.reasons:
+            out["reasons"] = self.reasons
+        if self.unknown_fields:
+            out["unknown_fields"] = self.unknown_fields
+        return out
+
+
+@dataclass
+class BatchSummary:
+    run_id: str
+    system: str
+    domain: str
+    counts: dict[str, int]
+    results: list[RecordResult]
+    seconds: float
+
+    def to_dict(self, with_results: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "run_id": self.run_id, "system": self.system, "domain": self.domain,
+            "received": sum(self.counts.values()), "counts": self.counts, "seconds": round(self.seconds, 3),
+        }
+        if with_results:
+            out["results"] = [r.to_dict() for r in self.results]
+        return out
+
+
+@dataclass
+class _State:
+    """A source record as this chunk sees it, before its changes are written."""
+
+    id: int | None
+    golden_id: str | None
+    latest_version: int
+    latest_hash: str
+    status: str
+    accepted_version: int | None
+    site: str | None
+    touched: bool = False
+
+
+def check_target(gov: Governance, system: str, domain: str) -> None:
+    """Refuse unknown systems and domains, and domains the system may not write."""
+    if domain not in DOMAINS:
+        raise UnknownDomain(f"unknown domain {domain!r}; domains are {', '.join(DOMAINS)}")
+    if system not in gov.systems:
+        raise UnknownSystem(f"unknown system {system!r}; declare it in lineage/systems.yaml")
+    if domain not in gov.systems[system].writes or (system, domain) not in gov.mappings:
+        raise DomainNotAllowed(f"system {system!r} may not write {domain!r} (lineage/systems.yaml)")
+
+
+class Ingestor:
+    """Ingests records of one system and domain under one governance version."""
+
+    def __init__(self, factory: sessionmaker, gov: Governance, system: str, domain: str,
+                 actor: str = "system", chunk_size: int = 500) -> None:
+        check_target(gov, system, domain)
+        self.factory = factory
+        self.gov = gov
+        self.system = system
+        self.domain = gov.domains[domain]
+        self.rules = gov.rules[domain]
+        self.actor = actor
+        self.chunk_size = chunk_size
+        self.mapper = RecordMapper(gov, gov.systems[system], self.domain, gov.mappings[(system, domain)])
+        self.gov_version_id = governance_versions.ensure_recorded(factory, gov)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def run(self, records: Iterable[Any], progress: Callable[[int], None] | None = None) -> BatchSummary:
+        """Ingest `records` (raw source dicts) as one ingest run and report a result per record."""
+        started = time.perf_counter()
+        run = self._start_run()
+        results: list[RecordResult] = []
+        try:
+            for chunk in _chunks(records, self.chunk_size, len(results)):
+                mapped = [self.mapper.map(raw, pos) for pos, raw in chunk]
+                results.extend(self._with_retries(run.id, mapped))
+                if progress:
+                    progress(len(chunk))
+        except Exception as exc:
+            self._finish_run(run.id, results, "failed", f"{type(exc).__name__}: {exc}")
+            raise
+        counts = self._finish_run(run.id, results, "complete", None)
+        return BatchSummary(run.run_uuid, self.system, self.domain.name, counts, results,
+                            time.perf_counter() - started)
+
+    def _start_run(self) -> IngestRun:
+        with self.factory() as session:
+            run = IngestRun(run_uuid=str(uuid.uuid4()), system=self.system, domain=self.domain.name,
+                            governance_version_id=self.gov_version_id, actor=self.actor, counts={})
+            session.add(run)
+            session.commit()
+            return run
+
+    def _finish_run(self, run_id: int, results: list[RecordResult], status: str, error: str | None) -> dict:
+        counts = dict.fromkeys(RESULTS, 0)
+        counts.update(Counter(r.result for r in results))
+        with self.factory() as session:
+            session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
+                status=status, finished_at=utcnow(), counts=counts, error=error))
+            session.commit()
+        return counts
+
+    def _with_retries(self, run_id: int, mapped: list[Mapped]) -> list[RecordResult]:
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            session = self.factory()
+            try:
+                results = _Chunk(self, session, run_id).process(mapped)
+                session.commit()
+                return results
+            except (IntegrityError, OperationalError, DBAPIError) as exc:
+                session.rollback()
+                if attempt == MAX_ATTEMPTS or not _retryable(exc):
+                    raise
+                log.info("chunk lost a race (%s); retrying, attempt %d", type(exc.orig).__name__, attempt)
+                time.sleep(random.uniform(0.005, 0.05) * attempt)
+            finally:
+                session.close()
+        raise AssertionError("unreachable")
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    if isinstance(exc, IntegrityError):
+        return True
+    text = str(exc.orig).lower()
+    return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "lock timeout"))
+
+
+def _chunks(records: Iterable[Any], size: int, start: int) -> Iterator[list[tuple[int, Any]]]:
+    chunk: list[tuple[int, Any]] = []
+    for pos, raw in enumerate(records, start):
+        chunk.append((pos, raw))
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _Chunk:
+    """One transaction's worth of records: decide in memory, then write in bulk."""
+
+    def __init__(self, ing: Ingestor, session: Session, run_id: int) -> None:
+        self.ing = ing
+        self.session = session
+        self.run_id = run_id
+        self.now = utcnow()
+        self.domain = ing.domain.name
+        self.results: list[RecordResult] = []
+        self.versions: list[tuple[str, dict[str, Any]]] = []
+        self.xrefs: list[tuple[str, dict[str, Any]]] = []
+        self.tasks: list[tuple[str | None, dict[str, Any]]] = []
+        self.rejected: list[dict[str, Any]] = []
+        self.new_claims: list[tuple[tuple[str, str, str], str]] = []
+        self.members: dict[str, dict[tuple[str, str], Member]] = defaultdict(dict)
+        self.linked: dict[str, list[str]] = defaultdict(list)           # golden -> keys linked now
+        self.new_goldens: list[str] = []
+        self.changes: list[dict[str, Any]] = []
+
+    # -- decide -------------------------------------------------------------------------------
+
+    def process(self, items: list[Mapped]) -> list[RecordResult]:
+        keyed = [m for m in items if not m.rejected]
+        self.state = self._load_state(sorted({m.key for m in keyed if m.key}))
+        self.claims, self.golden_idents = self._load_claims(keyed)
+        for m in items:
+            self._decide(m)
+        self._write()
+        return self.results
+
+    def _load_state(self, keys: list[str]) -> dict[str, _State]:
+        if not keys:
+            return {}
+        sr = SourceRecord
+        rows = self.session.execute(
+            select(sr.source_key, sr.id, sr.golden_id, sr.latest_version, sr.latest_hash, sr.status,
+                   sr.accepted_version, sr.site)
+            .where(sr.system == self.ing.system, sr.domain == self.domain, sr.source_key.in_(keys))
+            .order_by(sr.source_key).with_for_update()
+        ).all()
+        return {r[0]: _State(*r[1:]) for r in rows}
+
+    def _load_claims(self, keyed: list[Mapped]) -> tuple[dict, dict]:
+        values = sorted({v for m in keyed if not m.has_errors for (_, _, v) in m.identifiers})
+        claims: dict[tuple[str, str, str], str] = {}
+        idents: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        if not values:
+            return claims, idents
+        i = Identifier
+        for kind, scope, value, golden in self.session.execute(
+            select(i.kind, i.scope, i.value, i.golden_id).where(i.domain == self.domain, i.value.in_(values))
+        ):
+            claims[(kind, scope, value)] = golden
+        hits = sorted(set(claims.values()))
+        if hits:
+            for golden, kind, value in self.session.execute(
+                select(i.golden_id, i.kind, i.value).where(i.golden_id.in_(hits))
+            ):
+                idents[golden][kind].add(value)
+        return claims, idents
+
+    def _decide(self, m: Mapped) -> None:
+        if m.rejected:
+            self.results.append(RecordResult(m.position, None, "rejected", reasons=m.issues))
+            self.rejected.append({"run_id": self.run_id, "system": self.ing.system, "domain": self.domain,
+                                  "position": m.position, "raw": m.raw, "reasons": m.issues,
+                                  "received_at": self.now})
+            return
+        key = m.key
+        assert key is not None
+        st = self.state.get(key)
+        if st is not None and st.latest_hash == m.content_hash and st.status != "deleted":
+            self.results.append(RecordResult(m.position, key, "unchanged", st.golden_id, st.latest_version,
+                                             unknown_fields=m.unknown))
+            return
+        if st is None:
+            st = self.state[key] = _State(None, None, 0, "", "new", None, m.site)
+        st.touched = True
+        st.latest_version += 1
+        st.latest_hash = m.content_hash
+        st.site = m.site
+        status = "quarantined" if m.has_errors else "accepted"
+        self.versions.append((key, {
+            "version": st.latest_version, "status": status, "payload": m.payload, "raw": m.raw,
+            "unknown_fields": m.unknown, "issues": m.issues, "content_hash": m.content_hash,
+            "run_id": self.run_id, "governance_version_id": self.ing.gov_version_id, "received_at": self.now,
+        }))
+        if m.has_errors:
+            st.status = "quarantined"
+            self.results.append(RecordResult(m.position, key, "quarantined", st.golden_id, st.latest_version,
+                                             m.issues, m.unknown))
+            return
+        st.status = "active"
+        st.accepted_version = st.latest_version
+        result, target, explanation = self._match(m, st)
+        self.members[target][(self.ing.system, key)] = Member(self.ing.system, key, st.latest_version, self.now, m.payload)
+        if st.golden_id != target:
+            st.golden_id = target
+            self.linked[target].append(key)
+            self.xrefs.append((key, {"golden_id": target, "action": "link", "rule": explanation["rule"],
+                                     "run_id": self.run_id, "actor": self.ing.actor, "at": self.now}))
+        for ident in m.identifiers:
+            if ident not in self.claims:
+                self.claims[ident] = target
+                self.golden_idents[target][ident[0]].add(ident[2])
+                self.new_claims.append((ident, target))
+        reasons = [{"rule": "identifier_conflict", "severity": "warning", "message": explanation["detail"]}] \
+            if result == "review" else []
+        self.results.append(RecordResult(m.position, key, result, target, st.latest_version,
+                                         reasons + m.issues, m.unknown))
+
+    def _match(self, m: Mapped, st: _State) -> tuple[str, str, dict[str, Any]]:
+        """Identifier matching (DESIGN.md §3 step 6): (result, golden id, explanation)."""
+        hits: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+        for ident in m.identifiers:
+            if ident in self.claims:
+                hits[self.claims[ident]].append(ident)
+        if st.golden_id is not None:
+            others = sorted(g for g in hits if g != st.golden_id)
+            if others:
+                detail = f"identifiers of this record are held by {', '.join(others)} as well"
+                self._task(m.key, st.golden_id, others, detail, hits)
+                return "review", st.golden_id, {"rule": "update", "detail": detail}
+            return "linked", st.golden_id, {"rule": "update", "detail": "update of a linked source record"}
+        if len(hits) == 1:
+            (golden, matched), = hits.items()
+            conflicts = [
+                (kind, value) for kind, _, value in m.identifiers
+                if self.golden_idents[golden].get(kind) and value not in self.golden_idents[golden][kind]
+            ]
+            if not conflicts:
+                rule = "identifier:" + ",".join(sorted({k for k, _, _ in matched}))
+                return "linked", golden, {"rule": rule, "detail": "equal valid identifier"}
+            detail = (f"{golden} has an equal {matched[0][0]} but a different "
+                      + ", ".join(f"{k} ({v})" for k, v in conflicts) + ": never merged automatically")
+        elif len(hits) > 1:
+            detail = f"identifiers of this record belong to different golden records: {', '.join(sorted(hits))}"
+        else:
+            return "created", self._new_golden(), {"rule": "new", "detail": "no golden record holds its identifiers"}
+        target = self._new_golden()
+        self._task(m.key, target, sorted(hits), detail, hits)
+        return "review", target, {"rule": "identifier_conflict", "detail": detail}
+
+    def _new_golden(self) -> str:
+        placeholder = f"{_NEW}{len(self.new_goldens)}"
+        self.new_goldens.append(placeholder)
+        return placeholder
+
+    def _task(self, key: str | None, golden: str, candidates: list[str], detail: str,
+              hits: dict[str, list[tuple[str, str, str]]]) -> None:
+        self.tasks.append((key, {
+            "domain": self.domain, "golden_id": golden, "candidate_ids": candidates, "reason": detail,
+            "explanation": {"kind": "identifier", "detail": detail,
+                            "shared": {g: [list(i) for i in v] for g, v in sorted(hits.items()) if g != golden}},
+            "status": "open", "governance_version_id": self.ing.gov_version_id, "created_at": self.now,
+        }))
+
+    # -- write --------------------------------------------------------------------------------
+
+    def _write(self) -> None:
+        s = self.session
+        fresh = ids.allocate(s, self.domain, self.ing.domain.id_prefix, len(self.new_goldens))
+        id_map = dict(zip(self.new_goldens, fresh))
+
+        def real(g: str | None) -> str | None:
+            return id_map.get(g, g) if g else g
+
+        self._write_goldens(real)
+        sr_ids = self._write_source_records(real)
+        if self.versions:
+            s.execute(insert(SourceVersion), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
+        if self.xrefs:
+            s.execute(insert(XrefEvent),
+                      [{**x, "golden_id": real(x["golden_id"]), "source_record_id": sr_ids[k]} for k, x in self.xrefs])
+        if self.new_claims:
+            s.execute(insert(Identifier), [
+                {"domain": self.domain, "kind": k, "scope": sc, "value": v, "golden_id": real(g)}
+                for (k, sc, v), g in self.new_claims
+            ])
+        if self.tasks:
+            s.execute(insert(MatchTask), [
+                {**t, "golden_id": real(t["golden_id"]), "source_record_id": sr_ids.get(k) if k else None}
+                for k, t in self.tasks
+            ])
+        if self.rejected:
+            s.execute(insert(RejectedRecord), self.rejected)
+        append_changes(s, self.changes)
+        for r in self.results:
+            r.golden_id = real(r.golden_id)
+
+    def _write_goldens(self, real: Callable[[str | None], str | None]) -> None:
+        s = self.session
+        existing = sorted(g for g in self.members if not g.startswith(_NEW))
+        current = lock_goldens(s, existing)
+        # Members written by this chunk are already in memory (setdefault keeps them); the rest is read
+        # after the golden rows are locked, so a concurrent writer's committed link is seen.
+        for golden, members in load_members(s, existing).items():
+            for ref, member in members.items():
+                self.members[golden].setdefault(ref, member)
+        new_rows, updates, versions, changes = [], [], [], []
+        for golden in sorted(self.members, key=str):
+            members = sorted(self.members[golden].values(), key=lambda m: (m.system, m.source_key))
+            data, provenance = survive(self.ing.domain, self.ing.rules, members)
+            gid = real(golden)
+            linked = self.linked.get(golden, [])
+            if golden.startswith(_NEW):
+                version, kind = 1, "created"
+                new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
+                                 "created_at": self.now, "updated_at": self.now})
+            else:
+                row = current[golden]
+                if data == row.data and not linked and row.status == "active":
+                    continue
+                version, kind = row.version + 1, "updated"
+                updates.append({"id": gid, "version": version, "data": data, "status": "active",
+                                "updated_at": self.now})
+            versions.append({"golden_id": gid, "version": version, "status": "active", "data": data,
+                             "provenance": provenance, "governance_version_id": self.ing.gov_version_id,
+                             "explanation": {"linked": [{"system": self.ing.system, "source_key": k} for k in linked]},
+                             "run_id": self.run_id, "actor": self.ing.actor, "created_at": self.now})
+            changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,
+                            "data": data, "at": self.now})
+        if new_rows:
+            s.execute(insert(GoldenRecord), new_rows)
+        if updates:
+            s.execute(update(GoldenRecord), updates)
+        if versions:
+            s.execute(insert(GoldenVersion), versions)
+        self.changes = changes
+
+    def _write_source_records(self, real: Callable[[str | None], str | None]) -> dict[str, int]:
+        s = self.session
+        touched = {k: st for k, st in self.state.items() if st.touched}
+        new = [(k, st) for k, st in touched.items() if st.id is None]
+        if new:
+            rows = [{"system": self.ing.system, "domain": self.domain, "source_key": k, "site": st.site,
+                     "status": st.status, "golden_id": real(st.golden_id), "latest_version": st.latest_version,
+                     "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
+                     "created_at": self.now, "updated_at": self.now} for k, st in new]
+            new_ids = s.scalars(insert(SourceRecord).returning(SourceRecord.id, sort_by_parameter_order=True), rows)
+            for (_, st), new_id in zip(new, new_ids.all()):
+                st.id = new_id
+        new_keys = {k for k, _ in new}
+        old = [st for k, st in touched.items() if k not in new_keys]
+        if old:
+            s.execute(update(SourceRecord), [
+                {"id": st.id, "site": st.site, "status": st.status, "golden_id": real(st.golden_id),
+                 "latest_version": st.latest_version, "latest_hash": st.latest_hash,
+                 "accepted_version": st.accepted_version, "updated_at": self.now} for st in old
+            ])
+        return {k: st.id for k, st in touched.items() if st.id is not None}

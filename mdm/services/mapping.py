@@ -1,0 +1,184 @@
+"""Step 2-3 of ingestion: a source record becomes a canonical payload, validated and keyed.
+
+Pure: no database. The result carries every problem found, so the caller can quarantine the record
+with all its reasons at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from .. import identifiers
+from ..governance.model import Domain, DomainMapping, Governance, System
+from ..governance.transforms import TransformError
+
+IDENTIFIER_NAMES = {
+    "gtin": "GTIN", "udi_di": "UDI-DI", "gln": "GLN", "duns": "DUNS number", "national_id": "national id",
+    "asset_id": "asset id", "lot_number": "lot number",
+}
+
+
+@dataclass
+class Mapped:
+    """One received record after mapping and validation."""
+
+    position: int
+    raw: Any
+    key: str | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    site: str | None = None
+    identifiers: list[tuple[str, str, str]] = field(default_factory=list)
+    content_hash: str = ""
+
+    @property
+    def rejected(self) -> bool:
+        return self.key is None
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i["severity"] == "error" for i in self.issues)
+
+
+def issue(rule: str, message: str, field_name: str | None = None, value: Any = None,
+          severity: str = "error") -> dict[str, Any]:
+    out: dict[str, Any] = {"rule": rule, "severity": severity, "message": message}
+    if field_name is not None:
+        out["field"] = field_name
+    if value is not None:
+        out["value"] = value
+    return out
+
+
+@lru_cache(maxsize=64)
+def _validator(schema_json: str) -> Draft202012Validator:
+    return Draft202012Validator(json.loads(schema_json), format_checker=FormatChecker())
+
+
+class RecordMapper:
+    """Maps and validates records of one system and domain under one governance version."""
+
+    def __init__(self, gov: Governance, system: System, domain: Domain, mapping: DomainMapping) -> None:
+        self.gov = gov
+        self.system = system
+        self.domain = domain
+        self.mapping = mapping
+        self.validator = _validator(json.dumps(gov.record_schemas[domain.name], sort_keys=True))
+        self.ident_fields = [(f.name, f.identifier_kind, f.identifier_scope) for f in domain.identifier_fields]
+        self.has_site_field = "site" in domain.fields
+
+    def map(self, raw: Any, position: int = 0) -> Mapped:
+        if not isinstance(raw, dict):
+            m = Mapped(position, raw, None)
+            m.issues.append(issue("structure", f"a record must be a JSON object, got {type(raw).__name__}"))
+            return m
+        key = self._key(raw)
+        m = Mapped(position, raw, key)
+        if key is None:
+            m.issues.append(issue("source_key", f"the record has no value in its key field {self.mapping.key!r}",
+                                  self.mapping.key))
+            return m
+        self._apply_mapping(raw, m)
+        self._identifiers(m)
+        self._validate(m)
+        extra = {k: raw[k] for k in m.unknown}
+        m.content_hash = hashlib.sha256(
+            json.dumps([m.payload, extra], sort_keys=True, default=str, separators=(",", ":")).encode()
+        ).hexdigest()
+        return m
+
+    def _key(self, raw: dict[str, Any]) -> str | None:
+        value = raw.get(self.mapping.key)
+        if value is None or isinstance(value, (dict, list)):
+            return None
+        try:
+            key = self.mapping.key_transform(value if isinstance(value, str) else str(value))
+        except TransformError:
+            return None
+        return str(key) if key not in (None, "") else None
+
+    def _apply_mapping(self, raw: dict[str, Any], m: Mapped) -> None:
+        payload = m.payload
+        if self.mapping.identity:
+            fields = self.domain.fields
+            for name, value in raw.items():
+                if name == self.mapping.key:
+                    continue
+                if name not in fields:
+                    m.unknown.append(name)
+                elif value is not None and value != "":
+                    payload[name] = value.strip() if isinstance(value, str) else value
+        else:
+            for fm in self.mapping.fields:
+                value = raw.get(fm.source) if fm.source else None
+                if (value is None or value == "") and fm.default is not None:
+                    value = fm.default
+                if value is None:
+                    continue
+                try:
+                    value = fm.transform(value)
+                except TransformError as exc:
+                    m.issues.append(issue("transform", f"{fm.source}: {exc}", fm.target, raw.get(fm.source)))
+                    continue
+                if value is not None:
+                    payload[fm.target] = value
+            known = self.mapping.known_sources
+            m.unknown.extend(k for k in raw if k not in known)
+        self._coerce(payload)
+        if self.domain.site_bound:
+            m.site = str(payload.get("site") or self.system.site)
+            if self.has_site_field:
+                payload.setdefault("site", m.site)
+
+    def _coerce(self, payload: dict[str, Any]) -> None:
+        """CSV carries every value as text: convert by the dictionary's type where the text allows."""
+        for name, value in list(payload.items()):
+            if not isinstance(value, str):
+                continue
+            ftype = self.domain.fields[name].type
+            try:
+                if ftype == "integer":
+                    payload[name] = int(value)
+                elif ftype == "number":
+                    number = float(value)
+                    payload[name] = int(number) if number.is_integer() else number
+                elif ftype == "boolean" and value.lower() in ("true", "false"):
+                    payload[name] = value.lower() == "true"
+            except ValueError:
+                pass  # validation reports the type error with the original text
+
+    def _validate(self, m: Mapped) -> None:
+        reported = {i.get("field") for i in m.issues}
+        for err in sorted(self.validator.iter_errors(m.payload), key=lambda e: list(map(str, e.path))):
+            if err.validator == "required":
+                name = err.message.split("'")[1]
+                m.issues.append(issue("required", f"{name} is required", name))
+            elif err.validator == "additionalProperties":
+                continue  # mapping only produces dictionary fields
+            else:
+                name = str(err.path[0]) if err.path else None
+                if name in reported:
+                    continue  # an invalid identifier is already reported with a clearer message
+                rule = {"enum": "code_list", "type": "type", "pattern": "pattern", "format": "format"}.get(
+                    str(err.validator), str(err.validator))
+                m.issues.append(issue(rule, f"{name}: {err.message}", name, err.instance))
+
+    def _identifiers(self, m: Mapped) -> None:
+        for name, kind, scope in self.ident_fields:
+            value = m.payload.get(name)
+            if value is None or not isinstance(value, (str, int)) or isinstance(value, bool):
+                continue
+            norm = identifiers.normalize(kind, value)
+            if norm is None:
+                m.issues.append(issue("identifier", f"{name}: {value!r} is not a valid {IDENTIFIER_NAMES[kind]}",
+                                      name, value))
+                continue
+            m.payload[name] = norm
+            m.identifiers.append((kind, m.site if scope == "site" else "*", norm))

@@ -1,0 +1,44 @@
+"""Configuration defaults and the order in which sources override them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+DEFAULTS: dict[str, Any] = {
+    # Empty means an SQLite file in the instance folder, so the hub runs with zero set-up.
+    "DATABASE_URL": "",
+    # Folder holding dictionary/, rules/ and lineage/; empty means the copy beside the code.
+    "CONTENT_DIR": "",
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_BATCH_RECORDS": 50_000,
+    "INGEST_CHUNK_SIZE": 500,
+    "DEFAULT_PAGE_SIZE": 50,
+    "MAX_PAGE_SIZE": 1000,
+    "SECRET_KEY": "dev-only-not-secret",
+    "API_TITLE": "meddev-mdm",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "docs",
+    "OPENAPI_SWAGGER_UI_URL": "",
+    "OPENAPI_REDOC_PATH": "redoc",
+    "OPENAPI_REDOC_URL": "",
+}
+
+
+def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
+    """Apply defaults, instance config, `MDM_*` environment variables, then explicit overrides."""
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("MDM")
+    if overrides:
+        app.config.from_mapping(overrides)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if not app.config["DATABASE_URL"]:
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "mdm.sqlite3")
