@@ -1,10 +1,10 @@
 """Check digits, spelling variations and known data-quality defects for the demo generator.
 
-Three groups of pure helpers, all driven by a caller-supplied `random.Random` so that output only
+Three groups of helpers, all driven by a caller-supplied `random.Random` so that output only
 depends on the seed:
 
-* GS1 / HIBCC / NPI / Salesforce-id builders, so every generated identifier is valid unless a
-  defect says otherwise;
+* GS1 / HIBCC / NPI / Salesforce-id builders and `IdAllocator`, so every generated identifier is
+  valid and unique unless a defect says otherwise;
 * variations (case, whitespace, abbreviation, legal-form spelling, one-character typo) that make
   two systems write the same real-world thing differently - applied to free text only, never to
   identifiers;
@@ -14,12 +14,15 @@ depends on the seed:
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
-from .names import ABBREVIATIONS, LEGAL_FORM_VARIANTS
+from .names import (
+    ABBREVIATIONS, COUNTRY_GS1_PREFIX, ERP_TEXT_ABBREVIATIONS, HOUSE_GS1_PREFIXES, LEGAL_FORM_VARIANTS, UNKNOWN_GS1_PREFIX,
+)
 
 DEFECTS = ("bad_check_digit", "expiry_before_manufacture", "unknown_product", "bad_code", "missing_required")
 
@@ -93,6 +96,47 @@ def udi_pi(gtin: str, expiry: str, lot: str) -> str:
     return f"(01){gtin}(17){expiry[2:4]}{expiry[5:7]}{expiry[8:10]}(10){lot}"
 
 
+def hibcc_udi(lic: str, catalog: str) -> str:
+    """HIBCC UDI-DI '+LIC PCN U C'; the unit-of-measure digit is chosen so the check char is alphanumeric."""
+    pcn = "".join(ch for ch in catalog.upper() if ch.isalnum())[:18]
+    for uom in "0123456789":
+        data = f"+{lic}{pcn}{uom}"
+        check = hibcc_check_character(data)
+        if check.isalnum():  # symbols (space, '$', ...) survive badly in spreadsheets
+            return data + check
+    return data + check
+
+
+class IdAllocator:
+    """Allocates values that must be unique (identifiers, names, keys) within a namespace."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.used: set[tuple[str, str]] = set()  # membership only - never iterated
+        # OEM suppliers draw their own prefixes; keep the house's and the "unknown" one out of reach
+        self.used.update(("prefix", p) for p in (*HOUSE_GS1_PREFIXES.values(), UNKNOWN_GS1_PREFIX))
+
+    def fresh(self, space: str, make: Callable[[], str], fallback: Callable[[int], str] | None = None) -> str:
+        """First value of `make()` not yet used in `space`; after 30 misses, `fallback(2)`, `fallback(3)`..."""
+        for attempt in itertools.count():
+            value = make() if fallback is None or attempt < 30 else fallback(attempt - 28)
+            if (space, value) not in self.used:
+                self.used.add((space, value))
+                return value
+        raise AssertionError("unreachable")
+
+    def gtin(self, prefix7: str, indicator: str) -> str:
+        # The item reference is unique per company prefix whatever the packaging indicator.
+        ref = self.fresh("gtin", lambda: prefix7 + f"{self.rng.randrange(100000):05d}")
+        return indicator + ref + gs1_check_digit(indicator + ref)
+
+    def gln(self, country: str) -> str:
+        prefix = COUNTRY_GS1_PREFIX[country]
+        width = 12 - len(prefix)
+        body = self.fresh("gln", lambda: prefix + f"{self.rng.randrange(10 ** width):0{width}d}")
+        return body + gs1_check_digit(body)
+
+
 # --- variations (free text only) ---------------------------------------------------------------------
 
 _ABBREV_RE = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
@@ -127,6 +171,12 @@ def vary_legal_form(rng: random.Random, text: str) -> str:
     if not m:
         return text
     return text[:m.start()] + rng.choice(LEGAL_FORM_VARIANTS[m.group(1)])
+
+
+def strip_legal_form(text: str) -> str:
+    """The name without its trailing legal form, as people type it ("Brandt Messtechnik")."""
+    m = _FORM_RE.search(text)
+    return text[:m.start()].rstrip(" ,") if m else text
 
 
 def typo(rng: random.Random, text: str) -> str:
@@ -166,6 +216,14 @@ def vary_text(rng: random.Random, text: str, *, case: float = 0.0, space: float 
     if space and rng.random() < space:
         text = vary_whitespace(rng, text)
     return text
+
+
+def erp_short_text(text: str) -> str:
+    """SAP material short text: upper case, ERP abbreviations, 40 characters."""
+    text = text.upper().replace(",", "")
+    for long, short in ERP_TEXT_ABBREVIATIONS:
+        text = text.replace(long, short)
+    return text[:40].rstrip()
 
 
 def drop_optional(rng: random.Random, data: dict, fields: Sequence[str], rate: float) -> None:

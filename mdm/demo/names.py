@@ -4,9 +4,12 @@ Everything here is fictional but shaped like the real thing (a Galway catheter p
 moulder, a Tuttlingen instrument maker). Code-like values (GMDN, FDA product codes, GS1 prefixes)
 are illustrative only: they have the right shape for the canonical contract, they are not a
 regulatory reference. Lists are tuples so that their order - and so the generator's output - is fixed.
+The few functions at the end turn the lists into addresses, phone numbers and e-mail slugs.
 """
 
 from __future__ import annotations
+
+import random
 
 # The manufacturer whose hub this is; products made in-house carry this name.
 HOUSE_MANUFACTURER = "Corrib Medical Devices Ltd."
@@ -73,7 +76,7 @@ LEGAL_FORM_VARIANTS = {
     "Co., Ltd.": ("Co. Ltd.", "Co Ltd", "Company Limited"), "Sdn. Bhd.": ("Sdn Bhd", "SDN. BHD."),
     "S.A.": ("SA",), "SA": ("S.A.",), "B.V.": ("BV",), "Corp.": ("Corporation", "Corp"), "LLC": ("L.L.C.",),
     "S.r.l.": ("Srl", "S.R.L."), "S.p.A.": ("SpA",), "SAS": ("S.A.S.",), "K.K.": ("KK", "Kabushiki Kaisha"),
-    "AG": ("A.G.",), "DAC": ("D.A.C.",),
+    "AG": ("A.G.",), "DAC": ("D.A.C.",), "A/S": ("AS",),
 }
 # Word abbreviations people and ERP short texts use; applied on whole words only.
 ABBREVIATIONS = {
@@ -90,8 +93,8 @@ ABBREVIATIONS = {
 # country -> ((city, postal code, state/region), ...); postal codes are area-level, made unique
 # per address only where the country's format has room for it (see generator._address).
 CITIES = {
-    "IE": (("Galway", "H91", "Connacht"), ("Cork", "T12", "Munster"), ("Limerick", "V94", "Munster"),
-           ("Athlone", "N37", "Leinster"), ("Dublin", "D24", "Leinster"), ("Shannon", "V14", "Munster")),
+    "IE": (("Galway", "H91", "Co. Galway"), ("Cork", "T12", "Co. Cork"), ("Limerick", "V94", "Co. Limerick"),
+           ("Athlone", "N37", "Co. Westmeath"), ("Dublin", "D24", "Co. Dublin"), ("Shannon", "V14", "Co. Clare")),
     "US": (("Minneapolis", "55401", "MN"), ("Plymouth", "55441", "MN"), ("Maple Grove", "55369", "MN"),
            ("Irvine", "92618", "CA"), ("Salt Lake City", "84104", "UT"), ("Boston", "02115", "MA"),
            ("Warsaw", "46580", "IN"), ("Memphis", "38118", "TN"), ("Raleigh", "27607", "NC"),
@@ -270,11 +273,14 @@ LAB_TEMPLATES = (
     ("Endotoxin Plate Reader", "laboratory", "EPR", ("Microbiology Lab",), 180),
     ("Optical Comparator", "laboratory", "OPC", ("Metrology Lab",), 365),
 )
-EQUIPMENT_MAKERS = (
-    "Kestrel Analytical Instruments Inc.", "Brandt Messtechnik GmbH", "Shimoda Scientific Co., Ltd.",
+PLANT_MAKERS = (
     "Vantage Test Systems Inc.", "Halden Sterile Technologies AG", "Rheinfeld Maschinenbau GmbH",
     "Nakamura Plastics Machinery Co., Ltd.", "Lumetra Vision Systems Ltd.", "Aquila Process Equipment Inc.",
-    "Sorensen Laboratory Instruments A/S", "Precisa Metrology SA", "Tiernan Packaging Machines Ltd.",
+    "Tiernan Packaging Machines Ltd.",
+)
+LAB_MAKERS = (
+    "Kestrel Analytical Instruments Inc.", "Brandt Messtechnik GmbH", "Shimoda Scientific Co., Ltd.",
+    "Sorensen Laboratory Instruments A/S", "Precisa Metrology SA", "Vantage Test Systems Inc.",
 )
 LAB_LINE_VARIANTS = {"QC Lab": "QC Laboratory", "Microbiology Lab": "Micro Lab",
                      "Physical Test Lab": "Phys. Test Lab", "Metrology Lab": "Metrology"}
@@ -308,3 +314,43 @@ CALLING_CODES = {"US": "1", "PR": "1", "IE": "353", "DE": "49", "FR": "33", "JP"
                  "IT": "39", "MY": "60", "CN": "86", "CR": "506"}
 # Licence number prefixes per customer type (wholesale distribution authorisation, hospital licence...).
 LICENCE_PREFIXES = {"hospital": "HL", "clinic": "CL", "distributor": "WDA", "pharmacy": "PH", "laboratory": "LAB"}
+
+# Weighted distributions of codes (value, weight) the generator draws from.
+WEIGHTS = {
+    "approval": (("approved", 75), ("conditional", 12), ("pending", 8), ("disqualified", 5)),
+    "lifecycle": (("design", 8), ("active", 72), ("phase_out", 12), ("obsolete", 8)),
+    "product_site": (("GAL", 65), ("PEN", 25), ("MSP", 10)),
+    "equipment_site": (("GAL", 60), ("PEN", 25), ("MSP", 15)),
+    "lot_status": (("released", 90), ("rejected", 4), ("quarantine", 3), ("recalled", 3)),
+    "qualification": (("qualified", 65), ("requalification_due", 8), ("pq_complete", 5), ("oq_complete", 4),
+                      ("iq_complete", 4), ("planned", 5), ("out_of_service", 5), ("retired", 4)),
+}
+
+
+def address(rng: random.Random, country: str) -> tuple[str, str, str, str]:
+    """(street with number, city, postal code, state) for a supplier site."""
+    city, postal, state = pick_city(rng, country)
+    words = STREET_WORDS.get(country, STREET_NAMES)
+    street = rng.choice(STREET_TEMPLATES[country]).format(n=rng.randint(1, 250), k=rng.randint(1, 12),
+                                                          name=rng.choice(words))
+    return street, city, postal, state
+
+
+def pick_city(rng: random.Random, country: str) -> tuple[str, str, str]:
+    """(city, postal code, state or county) in `country`."""
+    city, postal, state = rng.choice(CITIES[country])
+    if country == "IE":  # Eircode: routing key + a four-character identifier unique to the address
+        postal += " " + "".join(rng.choice("ACDEFHKNPRTVWXY0123456789") for _ in range(4))
+    return city, postal, state
+
+
+def phone(rng: random.Random, country: str) -> str:
+    """A fictional phone number in international format."""
+    if country in ("US", "PR"):  # 555-01xx is reserved for fiction
+        return f"+1 {rng.randint(201, 989)}-555-01{rng.randrange(100):02d}"
+    return f"+{CALLING_CODES[country]} {rng.randint(10, 99)} 555 {rng.randrange(10000):04d}"
+
+
+def slug(text: str) -> str:
+    """Lower-case ASCII letters and digits of `text`, for e-mail addresses."""
+    return "".join(ch for ch in text.lower() if ch.isascii() and ch.isalnum())[:40]

@@ -1,0 +1,56 @@
+"""The `mdm` command line: every command exits non-zero with a one-line reason on failure."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from ..errors import GovernanceError, MDMError
+
+
+class HubGroup(click.Group):
+    """Turns the hub's own errors into one line on stderr and exit code 1, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GovernanceError as exc:
+            click.echo(exc.report(), err=True)
+            click.echo(f"error: {exc.detail}", err=True)
+            sys.exit(1)
+        except MDMError as exc:
+            click.echo(f"error: {exc.detail}", err=True)
+            sys.exit(1)
+        except OSError as exc:
+            click.echo(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), err=True)
+            sys.exit(1)
+
+
+@click.group(cls=HubGroup)
+@click.option("--database-url", envvar="MDM_DATABASE_URL", help="SQLAlchemy URL; default: an SQLite file in the instance folder")
+@click.option("--content", "content_dir", envvar="MDM_CONTENT_DIR", type=click.Path(file_okay=False),
+              help="folder with dictionary/, rules/ and lineage/")
+@click.version_option(package_name="meddev-mdm")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, content_dir: str | None) -> None:
+    """meddev-mdm: master data hub for medical-device manufacturers."""
+    ctx.obj = {"DATABASE_URL": database_url or "", "CONTENT_DIR": content_dir or ""}
+
+
+def make_app(ctx: click.Context, **extra: Any) -> Any:
+    from .. import create_app
+
+    overrides = {k: v for k, v in ctx.obj.items() if v}
+    overrides.update(extra)
+    return create_app(overrides)
+
+
+from . import admin, data  # noqa: E402  (commands register themselves on `cli`)
+
+__all__ = ["admin", "cli", "data", "main", "make_app"]
+
+
+def main() -> None:
+    cli(prog_name="mdm")
