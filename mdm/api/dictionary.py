@@ -15,7 +15,7 @@ from ..governance import current
 from ..models import GovernanceVersion, SourceRecord, SourceVersion, iso
 from .golden import _domain
 from .schemas import (
-    DictionaryIndexSchema, GovernanceVersionSchema, QuarantinePageSchema, QuarantineQuerySchema,
+    DictionaryIndexSchema, GovernanceVersionSchema, GovernanceVersionSummarySchema, QuarantinePageSchema, QuarantineQuerySchema,
 )
 
 blp = Blueprint("dictionary", __name__, description="Field dictionary, mappings and governance versions")
@@ -71,7 +71,7 @@ class DictionaryMapping(MethodView):
 
 @blp.route("/governance/versions")
 class GovernanceVersions(MethodView):
-    @blp.response(200, GovernanceVersionSchema(many=True, exclude=("snapshot",)))
+    @blp.response(200, GovernanceVersionSummarySchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """Every governance version the hub has run under, newest first."""
         gov = current()

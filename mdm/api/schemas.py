@@ -183,9 +183,12 @@ class DictionaryIndexSchema(Schema):
     systems = fields.List(fields.Dict(), required=True)
 
 
-class GovernanceVersionSchema(Schema):
+class GovernanceVersionSummarySchema(Schema):
     id = fields.Integer(required=True)
     content_hash = fields.String(required=True)
     loaded_at = fields.String(required=True)
     current = fields.Boolean(required=True)
-    snapshot = fields.Dict()
+
+
+class GovernanceVersionSchema(GovernanceVersionSummarySchema):
+    snapshot = fields.Dict(required=True, metadata={"description": "dictionary, rules and lineage as loaded"})

@@ -10,6 +10,7 @@ The few functions at the end turn the lists into addresses, phone numbers and e-
 from __future__ import annotations
 
 import random
+from typing import NamedTuple
 
 # The manufacturer whose hub this is; products made in-house carry this name.
 HOUSE_MANUFACTURER = "Corrib Medical Devices Ltd."
@@ -166,68 +167,81 @@ SPECIALTIES = (("cardiology", 24), ("orthopedics", 14), ("general_surgery", 12),
                ("general_practice", 6), ("other", 4))
 
 # --- products -------------------------------------------------------------------------------
-# One family per kind of device. Fields: name, device classes, illustrative GMDN codes and FDA
-# product codes, sterility profile (is_sterile, sterilization_prior_to_use, methods), MRI safety
-# options, shelf lives in days (multiples of 30), units of measure, and description options.
+class Family(NamedTuple):
+    """A kind of device; one product draws its class, codes, sizes and packaging from it."""
+
+    name: str
+    classes: tuple[str, ...]  # EU MDR classes the family's products fall into
+    gmdn: tuple[str, ...]  # illustrative GMDN-shaped codes
+    fda: tuple[str, ...]  # illustrative FDA product codes
+    sterile: tuple[bool, bool, tuple[str, ...]]  # is_sterile, sterilization_prior_to_use, methods
+    mri: tuple[str, ...]
+    shelf: tuple[int, ...]  # shelf lives in days, multiples of 30
+    uom: tuple[str, ...]
+    desc: str  # description template filled from `opts`
+    opts: dict[str, tuple[str, ...]]
+
+
 PRODUCT_FAMILIES = (
-    dict(name="Guidewire", classes=("III", "IIb"), gmdn=("35094", "47714"), fda=("DQX",),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_unsafe", "no_mri_information"),
-         shelf=(1080, 1800), uom=("EA", "BX"),
-         desc="Guidewire, {coat} coated, {wire} in x {len} cm, {tip} tip",
-         opts=dict(coat=("PTFE", "hydrophilic", "silicone"), wire=("0.014", "0.018", "0.035", "0.038"),
-                   len=("150", "180", "260", "300"), tip=("straight", "angled", "J"))),
-    dict(name="PTA Balloon Catheter", classes=("III",), gmdn=("47762",), fda=("LIT",),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_safe", "no_mri_information"),
-         shelf=(1080,), uom=("EA",), desc="PTA balloon catheter, {d} mm x {l} mm, {len} cm shaft",
-         opts=dict(d=("4.0", "5.0", "6.0", "7.0", "8.0"), l=("20", "40", "60", "80"), len=("80", "135"))),
-    dict(name="Introducer Sheath", classes=("IIa",), gmdn=("35215",), fda=("DYB",),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_safe", "no_mri_information"),
-         shelf=(1080, 1440), uom=("EA", "BX"), desc="Introducer sheath, {fr} Fr x {len} cm, with hemostasis valve",
-         opts=dict(fr=("4", "5", "6", "7", "8"), len=("11", "23", "45"))),
-    dict(name="Diagnostic Catheter", classes=("IIb", "III"), gmdn=("47743",), fda=("DQO",),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("no_mri_information",), shelf=(1080,), uom=("EA",),
-         desc="Diagnostic angiographic catheter, {curve} curve, {fr} Fr x {len} cm",
-         opts=dict(curve=("JL4", "JR4", "pigtail", "multipurpose"), fr=("4", "5", "6"), len=("100", "110"))),
-    dict(name="Coronary Stent System", classes=("III",), gmdn=("47813",), fda=("NIQ", "MAF"),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("mr_conditional",), shelf=(720, 1080), uom=("EA",),
-         desc="Coronary stent system, {d} mm x {l} mm, cobalt chromium",
-         opts=dict(d=("2.25", "2.50", "3.00", "3.50", "4.00"), l=("8", "12", "18", "24", "32"))),
-    dict(name="Absorbable Suture", classes=("III",), gmdn=("13908",), fda=("GAM",),
-         sterile=(True, False, ("ethylene_oxide", "radiation")), mri=("mr_safe",), shelf=(1800,),
-         uom=("BX",), desc="Absorbable suture, {usp} USP, {len} cm, {needle} needle",
-         opts=dict(usp=("2-0", "3-0", "4-0", "5-0"), len=("45", "70", "90"), needle=("taper", "reverse cutting"))),
-    dict(name="Cortical Bone Screw", classes=("IIb",), gmdn=("38160",), fda=("HWC",),
-         sterile=(False, True, ("moist_heat_steam",)), mri=("mr_conditional",), shelf=(1800,), uom=("EA", "PK"),
-         desc="Cortical bone screw, titanium, {d} mm x {l} mm, self-tapping",
-         opts=dict(d=("2.7", "3.5", "4.5"), l=("12", "16", "20", "30", "40"))),
-    dict(name="Locking Bone Plate", classes=("IIb",), gmdn=("35659",), fda=("HRS",),
-         sterile=(True, False, ("radiation",)), mri=("mr_conditional",), shelf=(1800,), uom=("EA",),
-         desc="Locking bone plate, {holes}-hole, titanium, {side}",
-         opts=dict(holes=("4", "6", "8", "10"), side=("left", "right", "straight"))),
-    dict(name="Surgical Instrument Set", classes=("I",), gmdn=("46868",), fda=("LRO",),
-         sterile=(False, True, ("moist_heat_steam",)), mri=("mr_unsafe",), shelf=(1800,), uom=("SET",),
-         desc="Reusable {kind} instrument set, {n} pieces",
-         opts=dict(kind=("vascular access", "orthopaedic", "laparoscopic"), n=("12", "18", "24"))),
-    dict(name="Infusion Set", classes=("IIa",), gmdn=("34989",), fda=("FPA",),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("no_mri_information",), shelf=(1080, 1800),
-         uom=("CS",), desc="Infusion set, {len} cm, {filt} filter, Luer lock",
-         opts=dict(len=("150", "180", "200"), filt=("0.2 micron", "15 micron", "no"))),
-    dict(name="Hypodermic Syringe", classes=("IIa",), gmdn=("47017",), fda=("FMF",),
-         sterile=(True, False, ("ethylene_oxide", "radiation")), mri=("no_mri_information",), shelf=(1800,),
-         uom=("BX", "CS"), desc="Hypodermic syringe, {ml} ml, Luer {tip}",
-         opts=dict(ml=("1", "3", "5", "10", "20"), tip=("slip", "lock"))),
-    dict(name="ECG Electrode", classes=("I",), gmdn=("11397",), fda=("DRX",),
-         sterile=(False, False, ()), mri=("no_mri_information", "mr_conditional"), shelf=(720, 900),
-         uom=("PK",), desc="ECG electrode, {mat}, {d} mm, pre-gelled",
-         opts=dict(mat=("foam", "cloth", "radiolucent"), d=("43", "50", "55"))),
-    dict(name="Hydrocolloid Dressing", classes=("IIb", "IIa"), gmdn=("47806",), fda=("FRO",),
-         sterile=(True, False, ("radiation", "ethylene_oxide")), mri=("mr_safe",), shelf=(1080,),
-         uom=("BX",), desc="Hydrocolloid wound dressing, {w} x {h} cm, {edge}",
-         opts=dict(w=("5", "10", "15"), h=("10", "15", "20"), edge=("bordered", "thin"))),
-    dict(name="Angiography Procedure Kit", classes=("IIa",), gmdn=("45161",), fda=("OEZ",),
-         sterile=(True, False, ("ethylene_oxide",)), mri=("no_mri_information",), shelf=(720, 1080),
-         uom=("KT",), desc="Angiography procedure kit, {n} components, {use}",
-         opts=dict(n=("12", "16", "22"), use=("femoral", "radial"))),
+    Family("Guidewire", ("III", "IIb"), ("35094", "47714"), ("DQX",), (True, False, ("ethylene_oxide",)),
+           ("mr_unsafe", "no_mri_information"), (1080, 1800), ("EA", "BX"),
+           "Guidewire, {coat} coated, {wire} in x {len} cm, {tip} tip",
+           {"coat": ("PTFE", "hydrophilic", "silicone"), "wire": ("0.014", "0.018", "0.035", "0.038"),
+            "len": ("150", "180", "260", "300"), "tip": ("straight", "angled", "J")}),
+    Family("PTA Balloon Catheter", ("III",), ("47762",), ("LIT",), (True, False, ("ethylene_oxide",)),
+           ("mr_safe", "no_mri_information"), (1080,), ("EA",),
+           "PTA balloon catheter, {d} mm x {l} mm, {len} cm shaft",
+           {"d": ("4.0", "5.0", "6.0", "7.0", "8.0"), "l": ("20", "40", "60", "80"), "len": ("80", "135")}),
+    Family("Introducer Sheath", ("IIa",), ("35215",), ("DYB",), (True, False, ("ethylene_oxide",)),
+           ("mr_safe", "no_mri_information"), (1080, 1440), ("EA", "BX"),
+           "Introducer sheath, {fr} Fr x {len} cm, with hemostasis valve",
+           {"fr": ("4", "5", "6", "7", "8"), "len": ("11", "23", "45")}),
+    Family("Diagnostic Catheter", ("IIb", "III"), ("47743",), ("DQO",), (True, False, ("ethylene_oxide",)),
+           ("no_mri_information",), (1080,), ("EA",),
+           "Diagnostic angiographic catheter, {curve} curve, {fr} Fr x {len} cm",
+           {"curve": ("JL4", "JR4", "pigtail", "multipurpose"), "fr": ("4", "5", "6"),
+            "len": ("100", "110")}),
+    Family("Coronary Stent System", ("III",), ("47813",), ("NIQ", "MAF"), (True, False, ("ethylene_oxide",)),
+           ("mr_conditional",), (720, 1080), ("EA",),
+           "Coronary stent system, {d} mm x {l} mm, cobalt chromium",
+           {"d": ("2.25", "2.50", "3.00", "3.50", "4.00"), "l": ("8", "12", "18", "24", "32")}),
+    Family("Absorbable Suture", ("III",), ("13908",), ("GAM",), (True, False, ("ethylene_oxide", "radiation")),
+           ("mr_safe",), (1800,), ("BX",),
+           "Absorbable suture, {usp} USP, {len} cm, {needle} needle",
+           {"usp": ("2-0", "3-0", "4-0", "5-0"), "len": ("45", "70", "90"),
+            "needle": ("taper", "reverse cutting")}),
+    Family("Cortical Bone Screw", ("IIb",), ("38160",), ("HWC",), (False, True, ("moist_heat_steam",)),
+           ("mr_conditional",), (1800,), ("EA", "PK"),
+           "Cortical bone screw, titanium, {d} mm x {l} mm, self-tapping",
+           {"d": ("2.7", "3.5", "4.5"), "l": ("12", "16", "20", "30", "40")}),
+    Family("Locking Bone Plate", ("IIb",), ("35659",), ("HRS",), (True, False, ("radiation",)),
+           ("mr_conditional",), (1800,), ("EA",),
+           "Locking bone plate, {holes}-hole, titanium, {side}",
+           {"holes": ("4", "6", "8", "10"), "side": ("left", "right", "straight")}),
+    Family("Surgical Instrument Set", ("I",), ("46868",), ("LRO",), (False, True, ("moist_heat_steam",)),
+           ("mr_unsafe",), (1800,), ("SET",),
+           "Reusable {kind} instrument set, {n} pieces",
+           {"kind": ("vascular access", "orthopaedic", "laparoscopic"), "n": ("12", "18", "24")}),
+    Family("Infusion Set", ("IIa",), ("34989",), ("FPA",), (True, False, ("ethylene_oxide",)),
+           ("no_mri_information",), (1080, 1800), ("CS",),
+           "Infusion set, {len} cm, {filt} filter, Luer lock",
+           {"len": ("150", "180", "200"), "filt": ("0.2 micron", "15 micron", "no")}),
+    Family("Hypodermic Syringe", ("IIa",), ("47017",), ("FMF",), (True, False, ("ethylene_oxide", "radiation")),
+           ("no_mri_information",), (1800,), ("BX", "CS"),
+           "Hypodermic syringe, {ml} ml, Luer {tip}",
+           {"ml": ("1", "3", "5", "10", "20"), "tip": ("slip", "lock")}),
+    Family("ECG Electrode", ("I",), ("11397",), ("DRX",), (False, False, ()),
+           ("no_mri_information", "mr_conditional"), (720, 900), ("PK",),
+           "ECG electrode, {mat}, {d} mm, pre-gelled",
+           {"mat": ("foam", "cloth", "radiolucent"), "d": ("43", "50", "55")}),
+    Family("Hydrocolloid Dressing", ("IIb", "IIa"), ("47806",), ("FRO",), (True, False, ("radiation", "ethylene_oxide")),
+           ("mr_safe",), (1080,), ("BX",),
+           "Hydrocolloid wound dressing, {w} x {h} cm, {edge}",
+           {"w": ("5", "10", "15"), "h": ("10", "15", "20"), "edge": ("bordered", "thin")}),
+    Family("Angiography Procedure Kit", ("IIa",), ("45161",), ("OEZ",), (True, False, ("ethylene_oxide",)),
+           ("no_mri_information",), (720, 1080), ("KT",),
+           "Angiography procedure kit, {n} components, {use}",
+           {"n": ("12", "16", "22"), "use": ("femoral", "radial")}),
 )
 BRAND_HEADS = ("Corr", "Aran", "Nova", "Vela", "Tera", "Lumi", "Axi", "Cura", "Strata", "Oria", "Zen",
                "Veri", "Ecli", "Sono", "Meri", "Kilo", "Inis", "Arda")

@@ -1,0 +1,187 @@
+"""Ingestion end to end through the HTTP API on a real database (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import gln, gtin, post, results
+
+G1 = gtin("0401234512345")
+G2 = gtin("0401234512346")
+
+
+def plm_part(pn: str, g: str, **extra) -> dict:
+    return {"PartNumber": pn, "Revision": "B", "Name": "Coronary stent system 3.0 x 18 mm", "GTIN": g,
+            "BrandName": "Arteria", "ModelNumber": "AR-3018", "RegulatoryClass": "Class III",
+            "SterileFlag": "Y", "SterilizeBeforeUse": "N", "ShelfLifeMonths": "24", **extra}
+
+
+def sap_material(matnr: str, g: str, **extra) -> dict:
+    return {"MATNR": matnr, "MAKTX": "STENT ARTERIA 3.0X18", "EAN11": g.lstrip("0"), "MEINS": "ST",
+            "ZZ_BRAND": "ARTERIA", "MHDHB": "730", **extra}
+
+
+def test_same_gtin_from_two_systems_is_one_golden_record(client) -> None:
+    first = post(client, "plm", "product", [plm_part("PN-1", G1)])
+    assert results(first) == ["created"]
+    golden_id = first["results"][0]["golden_id"]
+    assert golden_id.startswith("PRD-")
+
+    second = post(client, "sap-erp", "product", [sap_material("000000000000100023", G1)])
+    assert results(second) == ["linked"]
+    assert second["results"][0]["golden_id"] == golden_id
+
+    rec = client.get(f"/api/v1/golden/product/{golden_id}").get_json()
+    # PLM wins design data, SAP wins the material number (rules/product.yaml)
+    assert rec["data"]["brand_name"] == "Arteria"
+    assert rec["data"]["erp_material_number"] == "000000000000100023"
+    assert rec["data"]["shelf_life_days"] == 720
+    assert rec["provenance"]["brand_name"] == {"system": "plm", "source_key": "PN-1", "version": 1,
+                                               "rule": "source_priority"}
+    assert rec["provenance"]["erp_material_number"]["system"] == "sap-erp"
+    assert rec["version"] == 2
+    assert {s["system"] for s in rec["sources"]} == {"plm", "sap-erp"}
+
+
+def test_loading_the_same_batch_twice_is_unchanged(client) -> None:
+    batch = [plm_part("PN-1", G1), plm_part("PN-2", G2)]
+    assert results(post(client, "plm", "product", batch)) == ["created", "created"]
+    again = post(client, "plm", "product", batch)
+    assert results(again) == ["unchanged", "unchanged"]
+    changes = client.get("/api/v1/changes").get_json()["items"]
+    assert [c["kind"] for c in changes] == ["created", "created"]
+
+
+def test_update_creates_versions_and_history(client) -> None:
+    created = post(client, "plm", "product", [plm_part("PN-1", G1)])
+    gid = created["results"][0]["golden_id"]
+    updated = post(client, "plm", "product", [plm_part("PN-1", G1, Revision="C")])
+    assert updated["results"][0] == {"position": 0, "source_key": "PN-1", "result": "linked", "golden_id": gid,
+                                     "version": 2}
+    hist = client.get(f"/api/v1/golden/product/{gid}/history").get_json()["versions"]
+    assert [h["data"]["plm_revision"] for h in hist] == ["B", "C"]
+    first = client.get(f"/api/v1/golden/product/{gid}?version=1").get_json()
+    assert first["data"]["plm_revision"] == "B"
+    as_of = client.get(f"/api/v1/golden/product/{gid}", query_string={"as_of": hist[0]["created_at"]}).get_json()
+    assert as_of["version"] == 1
+
+
+def test_two_different_valid_identifiers_of_one_kind_never_merge(client) -> None:
+    a = {"vendorId": "V-1", "companyName": "Acme Medical", "gln": gln("401234500001"), "dunsNumber": "150483782"}
+    b = {"vendorId": "V-2", "companyName": "Acme Medical", "gln": gln("401234500002"), "dunsNumber": "150483782"}
+    first = post(client, "supplier-portal", "supplier", [a])
+    second = post(client, "supplier-portal", "supplier", [b])
+    assert results(first) == ["created"]
+    assert results(second) == ["review"]
+    assert second["results"][0]["golden_id"] != first["results"][0]["golden_id"]
+    assert "never merged automatically" in second["results"][0]["reasons"][0]["message"]
+    assert client.get("/api/v1/golden/supplier").get_json()["items"].__len__() == 2
+
+
+def test_lots_match_only_within_their_site(client) -> None:
+    lot = {"batchId": "B-1", "lotNo": "24A001", "gtin": G1, "siteCode": "GAL", "mfgDate": "2024-01-10",
+           "expDate": "2026-01-10", "goodQty": 100}
+    other_site = {**lot, "batchId": "B-2", "siteCode": "PEN"}
+    same_site = {**lot, "batchId": "B-3"}
+    body = post(client, "mes", "lot", [lot, other_site, same_site])
+    assert results(body) == ["created", "created", "linked"]
+    ids = [r["golden_id"] for r in body["results"]]
+    assert ids[0] != ids[1] and ids[0] == ids[2]
+
+
+def test_bad_records_are_quarantined_and_the_rest_accepted(client) -> None:
+    bad_gtin = G1[:-1] + str((int(G1[-1]) + 1) % 10)
+    batch = [plm_part("PN-1", G1), plm_part("PN-2", bad_gtin, RegulatoryClass="Class IV"), plm_part("PN-3", G2)]
+    body = post(client, "plm", "product", batch)
+    assert results(body) == ["created", "quarantined", "created"]
+    reasons = body["results"][1]["reasons"]
+    assert {r["field"] for r in reasons} == {"gtin", "device_class"}
+    q = client.get("/api/v1/quarantine", query_string={"domain": "product"}).get_json()["items"]
+    assert [i["source_key"] for i in q] == ["PN-2"]
+    assert q[0]["raw"]["GTIN"] == bad_gtin
+    # the source fixes it: accepted, leaves quarantine
+    fixed = post(client, "plm", "product", [plm_part("PN-2", gtin("0401234512399"))])
+    assert results(fixed) == ["created"]
+    assert client.get("/api/v1/quarantine").get_json()["items"] == []
+
+
+def test_unknown_fields_are_reported_and_kept(client) -> None:
+    body = post(client, "plm", "product", [plm_part("PN-1", G1, SecretSauce="42")])
+    assert body["results"][0]["unknown_fields"] == ["SecretSauce"]
+    src = client.get("/api/v1/sources/plm/product/records/PN-1").get_json()
+    assert src["raw"]["SecretSauce"] == "42"
+    assert src["unknown_fields"] == ["SecretSauce"]
+
+
+def test_records_without_key_are_rejected_and_kept(client, app) -> None:
+    from sqlalchemy import select
+
+    from mdm.models import RejectedRecord
+
+    body = post(client, "plm", "product", [{"Name": "no part number"}, ["not", "an", "object"]])
+    assert results(body) == ["rejected", "rejected"]
+    with app.app_context():
+        from mdm.db import get_session
+
+        kept = get_session().scalars(select(RejectedRecord).order_by(RejectedRecord.position)).all()
+        assert [k.raw for k in kept] == [{"Name": "no part number"}, ["not", "an", "object"]]
+
+
+def test_delete_at_source_retires_a_golden_record_without_other_sources(client) -> None:
+    gid = post(client, "plm", "product", [plm_part("PN-1", G1)])["results"][0]["golden_id"]
+    post(client, "sap-erp", "product", [sap_material("M-1", G1)])
+    resp = client.delete("/api/v1/sources/plm/product/records/PN-1")
+    assert resp.status_code == 200 and resp.get_json()["result"] == "deleted"
+    rec = client.get(f"/api/v1/golden/product/{gid}").get_json()
+    assert rec["status"] == "active" and rec["data"]["brand_name"] == "ARTERIA"  # SAP's value now wins
+    client.delete("/api/v1/sources/sap-erp/product/records/M-1")
+    assert client.get(f"/api/v1/golden/product/{gid}").get_json()["status"] == "retired"
+    kinds = [c["kind"] for c in client.get("/api/v1/changes").get_json()["items"]]
+    assert kinds == ["created", "updated", "updated", "retired"]
+    # the source sends it again: the golden record comes back under the same id
+    again = post(client, "plm", "product", [plm_part("PN-1", G1)])
+    assert again["results"][0]["golden_id"] == gid
+    assert client.get(f"/api/v1/golden/product/{gid}").get_json()["status"] == "active"
+
+
+def test_xref_answers_for_a_source_key(client) -> None:
+    gid = post(client, "plm", "product", [plm_part("PN-1", G1)])["results"][0]["golden_id"]
+    x = client.get("/api/v1/xref/plm/product/PN-1").get_json()
+    assert x["golden_id"] == gid
+    assert x["history"][0]["action"] == "link"
+
+
+@pytest.mark.parametrize("fmt, body, ctype", [
+    ("csv", "source_key,gtin,brand_name\nC-1,{g},Alpha\nC-2,{g},Alpha\n", "text/csv"),
+    ("ndjson", '{{"source_key": "C-1", "gtin": "{g}"}}\n{{"source_key": "C-2", "gtin": "{g}"}}\n',
+     "application/x-ndjson"),
+])
+def test_batch_formats(client, fmt, body, ctype) -> None:
+    resp = client.post("/api/v1/sources/csv-import/product/records", data=body.format(g=G1), content_type=ctype)
+    assert resp.status_code == 200
+    assert results(resp.get_json()) == ["created", "linked"]
+
+
+def test_single_put_and_validation_failure(client) -> None:
+    ok = client.put("/api/v1/sources/plm/product/records/PN-9", json=plm_part("PN-9", G1))
+    assert ok.status_code == 200 and ok.get_json()["result"] == "created"
+    bad = client.put("/api/v1/sources/plm/product/records/PN-8", json=plm_part("PN-8", "123"))
+    assert bad.status_code == 422
+    assert bad.content_type == "application/problem+json"
+    assert "gtin" in bad.get_json()["errors"]
+    # kept in quarantine all the same
+    src = client.get("/api/v1/sources/plm/product/records/PN-8").get_json()
+    assert src["status"] == "quarantined" and src["raw"]["GTIN"] == "123"
+
+
+def test_identifier_filter_and_pagination(client) -> None:
+    post(client, "plm", "product", [plm_part(f"PN-{i}", gtin(f"04012345{i:05d}")) for i in range(7)])
+    page1 = client.get("/api/v1/golden/product?limit=3").get_json()
+    page2 = client.get(f"/api/v1/golden/product?limit=3&after={page1['next_after']}").get_json()
+    page3 = client.get(f"/api/v1/golden/product?limit=3&after={page2['next_after']}").get_json()
+    ids = [r["id"] for p in (page1, page2, page3) for r in p["items"]]
+    assert len(ids) == 7 == len(set(ids)) and ids == sorted(ids)
+    assert page3["next_after"] is None
+    target = gtin("0401234500003")
+    found = client.get("/api/v1/golden/product", query_string={"gtin": target.lstrip("0")}).get_json()["items"]
+    assert [r["data"]["gtin"] for r in found] == [target]
