@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from ..errors import MDMError
 
@@ -55,7 +55,7 @@ def from_unexpected(exc: Exception) -> Response:
     if isinstance(exc, HTTPException):
         return from_http_exception(exc)
     log.exception("unhandled error")
-    return problem(500, InternalServerError.name, "The hub failed to handle the request; the error is logged.")
+    return problem(500, "Internal Server Error", "The hub failed to handle the request; the error is logged.")
 
 
 def init_app(app: Flask) -> None:

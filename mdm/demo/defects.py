@@ -20,9 +20,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 
-from .names import (
-    ABBREVIATIONS, COUNTRY_GS1_PREFIX, ERP_TEXT_ABBREVIATIONS, HOUSE_GS1_PREFIXES, LEGAL_FORM_VARIANTS, UNKNOWN_GS1_PREFIX,
-)
+from . import names as N
 
 DEFECTS = ("bad_check_digit", "expiry_before_manufacture", "unknown_product", "bad_code", "missing_required")
 
@@ -114,7 +112,7 @@ class IdAllocator:
         self.rng = rng
         self.used: set[tuple[str, str]] = set()  # membership only - never iterated
         # OEM suppliers draw their own prefixes; keep the house's and the "unknown" one out of reach
-        self.used.update(("prefix", p) for p in (*HOUSE_GS1_PREFIXES.values(), UNKNOWN_GS1_PREFIX))
+        self.used.update(("prefix", p) for p in (*N.HOUSE_GS1_PREFIXES.values(), N.UNKNOWN_GS1_PREFIX))
 
     def fresh(self, space: str, make: Callable[[], str], fallback: Callable[[int], str] | None = None) -> str:
         """First value of `make()` not yet used in `space`; after 30 misses, `fallback(2)`, `fallback(3)`..."""
@@ -131,7 +129,7 @@ class IdAllocator:
         return indicator + ref + gs1_check_digit(indicator + ref)
 
     def gln(self, country: str) -> str:
-        prefix = COUNTRY_GS1_PREFIX[country]
+        prefix = N.COUNTRY_GS1_PREFIX[country]
         width = 12 - len(prefix)
         body = self.fresh("gln", lambda: prefix + f"{self.rng.randrange(10 ** width):0{width}d}")
         return body + gs1_check_digit(body)
@@ -139,8 +137,8 @@ class IdAllocator:
 
 # --- variations (free text only) ---------------------------------------------------------------------
 
-_ABBREV_RE = re.compile(r"\b(" + "|".join(sorted(ABBREVIATIONS, key=len, reverse=True)) + r")\b")
-_FORM_RE = re.compile(r"(" + "|".join(re.escape(f) for f in sorted(LEGAL_FORM_VARIANTS, key=len, reverse=True))
+_ABBREV_RE = re.compile(r"\b(" + "|".join(sorted(N.ABBREVIATIONS, key=len, reverse=True)) + r")\b")
+_FORM_RE = re.compile(r"(" + "|".join(re.escape(f) for f in sorted(N.LEGAL_FORM_VARIANTS, key=len, reverse=True))
                       + r")$")
 
 
@@ -162,7 +160,7 @@ def vary_whitespace(rng: random.Random, text: str) -> str:
 
 def abbreviate(text: str) -> str:
     """Abbreviate every known word ("Medical" -> "Med.", "Saint" -> "St.")."""
-    return _ABBREV_RE.sub(lambda m: ABBREVIATIONS[m.group(1)], text)
+    return _ABBREV_RE.sub(lambda m: N.ABBREVIATIONS[m.group(1)], text)
 
 
 def vary_legal_form(rng: random.Random, text: str) -> str:
@@ -170,7 +168,7 @@ def vary_legal_form(rng: random.Random, text: str) -> str:
     m = _FORM_RE.search(text)
     if not m:
         return text
-    return text[:m.start()] + rng.choice(LEGAL_FORM_VARIANTS[m.group(1)])
+    return text[:m.start()] + rng.choice(N.LEGAL_FORM_VARIANTS[m.group(1)])
 
 
 def strip_legal_form(text: str) -> str:
@@ -221,7 +219,7 @@ def vary_text(rng: random.Random, text: str, *, case: float = 0.0, space: float 
 def erp_short_text(text: str) -> str:
     """SAP material short text: upper case, ERP abbreviations, 40 characters."""
     text = text.upper().replace(",", "")
-    for long, short in ERP_TEXT_ABBREVIATIONS:
+    for long, short in N.ERP_TEXT_ABBREVIATIONS:
         text = text.replace(long, short)
     return text[:40].rstrip()
 

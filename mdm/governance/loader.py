@@ -105,8 +105,11 @@ def load_governance(root: Path | str | None = None) -> Governance:
     code_lists = dict(common["code_lists"])
     domains = {d: _build_domain(r, d, raw, code_lists) for d, raw in dicts.items() if raw}
     systems = _build_systems(r, systems_raw) if systems_raw else {}
-    mappings = _build_mappings(r, maps_raw, domains, systems)
-    rules = {d: _build_rules(r, d, raw, domains, systems) for d, raw in rules_raw.items() if raw}
+    # Field names are read even from a dictionary file that failed its schema, so that one broken
+    # file does not hide the problems of the mappings and rules that refer to it.
+    names = {d: _field_names(r.snapshot.get(f"dictionary/{d}.yaml")) for d in DOMAINS}
+    mappings = _build_mappings(r, maps_raw, names, systems)
+    rules = {d: _build_rules(r, d, raw, names, domains, systems) for d, raw in rules_raw.items() if raw}
     if r.problems:
         raise GovernanceError(r.problems)
 
@@ -128,6 +131,12 @@ def load_governance(root: Path | str | None = None) -> Governance:
     )
     gov.record_schemas.update({d: record_schema(gov, d) for d in domains})
     return gov
+
+
+def _field_names(raw: Any) -> set[str] | None:
+    if isinstance(raw, dict) and isinstance(raw.get("fields"), dict):
+        return set(raw["fields"])
+    return None
 
 
 def _build_domain(r: _Reader, name: str, raw: dict, common: dict) -> Domain:
@@ -172,7 +181,7 @@ def _build_systems(r: _Reader, raw: dict) -> dict[str, System]:
 
 
 def _build_mappings(
-    r: _Reader, maps_raw: dict[str, dict | None], domains: dict[str, Domain], systems: dict[str, System]
+    r: _Reader, maps_raw: dict[str, dict | None], names: dict[str, set[str] | None], systems: dict[str, System]
 ) -> dict[tuple[str, str], DomainMapping]:
     out: dict[tuple[str, str], DomainMapping] = {}
     for stem, raw in maps_raw.items():
@@ -188,10 +197,10 @@ def _build_mappings(
             path = f"$.domains.{dname}"
             if systems and system in systems and dname not in systems[system].writes:
                 r.problem(rel, path, f"lineage/systems.yaml does not let {system!r} write {dname!r}")
-            domain = domains.get(dname)
+            known = names.get(dname)
             fields = []
             for target, fm in (dm.get("fields") or {}).items():
-                if domain and target not in domain.fields:
+                if known is not None and target not in known:
                     r.problem(rel, f"{path}.fields.{target}", f"{target!r} is not a field of {dname}")
                 specs = fm.get("transforms", [])
                 fields.append(FieldMapping(target, fm.get("from"), transforms.compile_chain(specs), specs,
@@ -213,9 +222,11 @@ def _build_mappings(
 
 
 def _build_rules(
-    r: _Reader, name: str, raw: dict, domains: dict[str, Domain], systems: dict[str, System]
+    r: _Reader, name: str, raw: dict, names: dict[str, set[str] | None], domains: dict[str, Domain],
+    systems: dict[str, System],
 ) -> DomainRules:
     rel = f"rules/{name}.yaml"
+    known = names.get(name)
     domain = domains.get(name)
     surv = raw["survivorship"]
 
@@ -227,7 +238,7 @@ def _build_rules(
 
     fields = {}
     for fname, s in (surv.get("fields") or {}).items():
-        if domain and fname not in domain.fields:
+        if known is not None and fname not in known:
             r.problem(rel, f"$.survivorship.fields.{fname}", f"{fname!r} is not a field of {name}")
         fields[fname] = strategy(s, f"$.survivorship.fields.{fname}")
     idents = tuple((raw.get("match") or {}).get("identifiers", ()))
