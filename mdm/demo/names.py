@@ -123,7 +123,7 @@ STREET_TEMPLATES = {
     "IE": ("Unit {n}, {name} Business Park", "{name} Industrial Estate", "{n} {name} Road"),
     "US": ("{n} {name} Street", "{n} {name} Avenue", "{n} {name} Drive", "{n} {name} Parkway"),
     "PR": ("Carr. {n} Km {k}", "{n} Calle {name}"),
-    "DE": ("{name}straße {n}", "{name}weg {n}", "Am {name}hof {n}"),
+    "DE": ("{name}straße {n}", "{name}weg {n}", "{name}gasse {n}"),
     "MY": ("Plot {n}, Jalan {name}", "{n}, Lorong {name} {k}"),
     "CN": ("No. {n} {name} Road", "{n} {name} Avenue"),
     "JP": ("{k}-{n}-{k} {name}-cho",),
