@@ -233,12 +233,13 @@ def drop_optional(rng: random.Random, data: dict, fields: Sequence[str], rate: f
 
 # --- defects ------------------------------------------------------------------------------------------
 
-# Values outside the canonical code lists, as sources really send them (SAP's "ST" for pieces,
-# "UK" for GB, Roman-numeral classes that do not exist).
+# Values outside the canonical code lists, as sources really send them ("UK" for GB, MDR's
+# informal "Is" class, pallets). None of them is a source code that a system's mapping translates
+# (SAP's "ST" or "2A", MES's "PCS" would become valid canonical codes on the way in).
 BAD_CODES = {
-    "product": (("device_class", "IV"), ("device_class", "2a"), ("unit_of_measure", "ST"),
+    "product": (("device_class", "IV"), ("device_class", "Is"), ("unit_of_measure", "PAL"),
                 ("mri_safety", "mr_compatible"), ("lifecycle_status", "released")),
-    "lot": (("status", "on_hold"), ("status", "blocked"), ("unit_of_measure", "PCS")),
+    "lot": (("status", "on_hold"), ("status", "blocked"), ("unit_of_measure", "PAL")),
     "equipment": (("qualification_status", "validated"), ("equipment_type", "cleanroom")),
     "supplier": (("country", "UK"), ("risk_class", "critical"), ("approval_status", "blocked")),
     "customer": (("country", "UK"), ("customer_type", "nursing_home"), ("specialty", "dermatology")),

@@ -27,11 +27,27 @@ def to_source(gov: Governance, system: str, domain: str, source_key: str, data: 
     mapping = gov.mappings[(system, domain)]
     if mapping.identity:
         return {mapping.key: source_key, **data}
+    domain_def = gov.domains[domain]
     row: dict[str, Any] = {mapping.key: source_key}
     for fm in mapping.fields:
-        if fm.source and fm.source != mapping.key and data.get(fm.target) is not None:
-            row[fm.source] = invert_chain(fm.specs, data[fm.target])
+        value = data.get(fm.target)
+        if not fm.source or fm.source == mapping.key or value is None:
+            continue
+        if not _expressible(fm.specs, value, domain_def.code_lists.get(domain_def.fields[fm.target].code_list or "")):
+            continue  # e.g. SAP's batch flag knows no 'recalled': the ERP simply does not carry it
+        row[fm.source] = invert_chain(fm.specs, value)
     return row
+
+
+def _expressible(specs: list[Any], value: Any, codes: list[str] | None) -> bool:
+    """False when a valid canonical code has no source code in the system's code table.
+
+    Invalid codes (generated `bad_code` defects) pass through, so they reach validation as sent.
+    """
+    tables = [s["code"] for s in specs if isinstance(s, dict) and "code" in s]
+    if not tables or codes is None or value not in codes:
+        return True
+    return any(value in table.values() for table in tables)
 
 
 def file_name(system: str, domain: str) -> str:
@@ -46,7 +62,8 @@ def write_files(gov: Governance, records: Iterable[Any], out: Path) -> list[tupl
         grouped[(r.system, r.domain)].append(to_source(gov, r.system, r.domain, r.source_key, r.data))
     written = []
     for domain in LOAD_ORDER:
-        for (system, d), rows in sorted(grouped.items()):
+        # Feeds from operational systems first; file imports fill gaps afterwards.
+        for (system, d), rows in sorted(grouped.items(), key=lambda kv: (kv[0][0] == "csv-import", kv[0])):
             if d != domain:
                 continue
             path = out / file_name(system, domain)

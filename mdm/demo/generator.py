@@ -38,7 +38,7 @@ __all__ = ["DEFECTS", "GeneratedRecord", "generate", "write_truth"]
 
 AS_OF = date(2024, 6, 30)  # fixed "today" so that output never depends on the clock
 SITES = ("GAL", "PEN", "MSP")
-SAP_PLANTS = {"GAL": "IE10", "PEN": "MY10", "MSP": "US10"}
+SAP_PLANTS = {"GAL": "1000", "PEN": "2000", "MSP": "3000"}  # WERKS, as dictionary/mappings/sap-erp.yaml
 SIZES = {"supplier": 40, "product": 60, "lot": 150, "equipment": 40, "customer": 80}
 DEFECT_RATE = 0.025
 CSV_RATE = 0.05
@@ -125,7 +125,7 @@ def _supplier_views(rng: random.Random, suppliers: list[Row]) -> Views:
     lifnr = 300000
     for s in suppliers:
         lifnr += rng.randint(1, 3)
-        d = {"name": vary_text(rng, s["legal_name"], case=0.6, form=0.4, abbrev=0.3, typo_rate=0.03)[:35].rstrip(),
+        d = {"name": vary_text(rng, s["legal_name"], case=0.5, form=0.3, abbrev=0.25, typo_rate=0.03)[:35].rstrip(),
              "gln": s["gln"], "duns": s["duns"], "street": vary_text(rng, s["street"], case=0.5, abbrev=0.4),
              "city": vary_text(rng, s["city"], case=0.5), "postal_code": s["postal_code"], "country": s["country"],
              "approval_status": s["approval_status"], "risk_class": s["risk_class"]}
@@ -141,7 +141,7 @@ def _supplier_views(rng: random.Random, suppliers: list[Row]) -> Views:
             continue
         seq += rng.randint(1, 2)
         d = {"name": vary_text(rng, s["name"], abbrev=0.3, typo_rate=0.03),
-             "legal_name": vary_text(rng, s["legal_name"], form=0.5, space=0.1)}
+             "legal_name": vary_text(rng, s["legal_name"], form=0.3, space=0.1)}
         d.update((f, s[f]) for f in ("gln", "duns", "street", "city", "postal_code", "country",
                                      "iso13485_certificate", "certificate_expiry") if f in s)
         # The portal shows the onboarding status, which can lag behind the ERP's approval.

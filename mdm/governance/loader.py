@@ -156,7 +156,7 @@ def _build_domain(r: _Reader, name: str, raw: dict, common: dict) -> Domain:
             required=f.get("required", False), unit=f.get("unit"), code_list=cl, pattern=f.get("pattern"),
             min_length=f.get("min_length"), max_length=f.get("max_length"), minimum=f.get("minimum"),
             maximum=f.get("maximum"), reference=f.get("reference"), identifier_kind=ident.get("kind"),
-            identifier_scope=ident.get("scope", "global"), raw=f,
+            identifier_scope=ident.get("scope", "global"), check=f.get("check") or ident.get("kind"), raw=f,
         )
     all_lists = {**common, **local}
     codes = {n: [c["code"] for c in cl["codes"]] for n, cl in all_lists.items()}

@@ -28,6 +28,7 @@ class FieldDef:
     reference: str | None = None
     identifier_kind: str | None = None
     identifier_scope: str = "global"
+    check: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 

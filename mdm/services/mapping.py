@@ -71,7 +71,9 @@ class RecordMapper:
         self.domain = domain
         self.mapping = mapping
         self.validator = _validator(json.dumps(gov.record_schemas[domain.name], sort_keys=True))
-        self.ident_fields = [(f.name, f.identifier_kind, f.identifier_scope) for f in domain.identifier_fields]
+        # Identifier fields match; other fields with a `check` are only validated (a lot's GTIN).
+        self.ident_fields = [(f.name, f.check, f.identifier_scope if f.identifier_kind else None)
+                             for f in domain.fields.values() if f.check]
         self.has_site_field = "site" in domain.fields
 
     def map(self, raw: Any, position: int = 0) -> Mapped:
@@ -181,4 +183,5 @@ class RecordMapper:
                                       name, value))
                 continue
             m.payload[name] = norm
-            m.identifiers.append((kind, m.site if scope == "site" else "*", norm))
+            if scope is not None:
+                m.identifiers.append((kind, m.site if scope == "site" else "*", norm))
