@@ -238,7 +238,7 @@ def drop_optional(rng: random.Random, data: dict, fields: Sequence[str], rate: f
 # (SAP's "ST" or "2A", MES's "PCS" would become valid canonical codes on the way in).
 BAD_CODES = {
     "product": (("device_class", "IV"), ("device_class", "Is"), ("unit_of_measure", "PAL"),
-                ("mri_safety", "mr_compatible"), ("lifecycle_status", "released")),
+                ("mri_safety", "mr_compatible"), ("lifecycle_status", "withdrawn")),
     "lot": (("status", "on_hold"), ("status", "blocked"), ("unit_of_measure", "PAL")),
     "equipment": (("qualification_status", "validated"), ("equipment_type", "cleanroom")),
     "supplier": (("country", "UK"), ("risk_class", "critical"), ("approval_status", "blocked")),
