@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -187,6 +187,14 @@ def _retryable(exc: DBAPIError) -> bool:
         return True
     text = str(exc.orig).lower()
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "lock timeout"))
+
+
+def _update_by_id(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
+    """Core executemany UPDATE keyed by `id`: the ORM's bulk path costs more than the statement."""
+    table = model.__table__  # type: ignore[attr-defined]
+    stmt = update(table).where(table.c.id == bindparam("_id")).values(
+        {k: bindparam(k) for k in rows[0] if k != "id"})
+    session.execute(stmt, [{**{k: v for k, v in r.items() if k != "id"}, "_id": r["id"]} for r in rows])
 
 
 def _chunks(records: Iterable[Any], size: int, start: int) -> Iterator[list[tuple[int, Any]]]:
@@ -371,22 +379,22 @@ class _Chunk:
         self._write_goldens(real)
         sr_ids = self._write_source_records(real)
         if self.versions:
-            s.execute(insert(SourceVersion), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
+            s.execute(insert(SourceVersion.__table__), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
         if self.xrefs:
-            s.execute(insert(XrefEvent),
+            s.execute(insert(XrefEvent.__table__),
                       [{**x, "golden_id": real(x["golden_id"]), "source_record_id": sr_ids[k]} for k, x in self.xrefs])
         if self.new_claims:
-            s.execute(insert(Identifier), [
+            s.execute(insert(Identifier.__table__), [
                 {"domain": self.domain, "kind": k, "scope": sc, "value": v, "golden_id": real(g)}
                 for (k, sc, v), g in self.new_claims
             ])
         if self.tasks:
-            s.execute(insert(MatchTask), [
+            s.execute(insert(MatchTask.__table__), [
                 {**t, "golden_id": real(t["golden_id"]), "source_record_id": sr_ids.get(k) if k else None}
                 for k, t in self.tasks
             ])
         if self.rejected:
-            s.execute(insert(RejectedRecord), self.rejected)
+            s.execute(insert(RejectedRecord.__table__), self.rejected)
         append_changes(s, self.changes)
         for r in self.results:
             r.golden_id = real(r.golden_id)
@@ -424,11 +432,11 @@ class _Chunk:
             changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,
                             "data": data, "at": self.now})
         if new_rows:
-            s.execute(insert(GoldenRecord), new_rows)
+            s.execute(insert(GoldenRecord.__table__), new_rows)
         if updates:
-            s.execute(update(GoldenRecord), updates)
+            _update_by_id(s, GoldenRecord, updates)
         if versions:
-            s.execute(insert(GoldenVersion), versions)
+            s.execute(insert(GoldenVersion.__table__), versions)
         self.changes = changes
 
     def _write_source_records(self, real: Callable[[str | None], str | None]) -> dict[str, int]:
@@ -440,13 +448,14 @@ class _Chunk:
                      "status": st.status, "golden_id": real(st.golden_id), "latest_version": st.latest_version,
                      "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
                      "created_at": self.now, "updated_at": self.now} for k, st in new]
-            new_ids = s.scalars(insert(SourceRecord).returning(SourceRecord.id, sort_by_parameter_order=True), rows)
+            table = SourceRecord.__table__
+            new_ids = s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
             for (_, st), new_id in zip(new, new_ids.all()):
                 st.id = new_id
         new_keys = {k for k, _ in new}
         old = [st for k, st in touched.items() if k not in new_keys]
         if old:
-            s.execute(update(SourceRecord), [
+            _update_by_id(s, SourceRecord, [
                 {"id": st.id, "site": st.site, "status": st.status, "golden_id": real(st.golden_id),
                  "latest_version": st.latest_version, "latest_hash": st.latest_hash,
                  "accepted_version": st.accepted_version, "updated_at": self.now} for st in old

@@ -17,6 +17,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from .. import identifiers
 from ..governance.model import Domain, DomainMapping, Governance, System
 from ..governance.transforms import TransformError
+from .fastcheck import compile_domain
 
 IDENTIFIER_NAMES = {
     "gtin": "GTIN", "udi_di": "UDI-DI", "gln": "GLN", "duns": "DUNS number", "national_id": "national id",
@@ -71,6 +72,7 @@ class RecordMapper:
         self.domain = domain
         self.mapping = mapping
         self.validator = _validator(json.dumps(gov.record_schemas[domain.name], sort_keys=True))
+        self.certainly_valid = compile_domain(domain)
         # Identifier fields match; other fields with a `check` are only validated (a lot's GTIN).
         self.ident_fields = [(f.name, f.check, f.identifier_scope if f.identifier_kind else None)
                              for f in domain.fields.values() if f.check]
@@ -157,6 +159,8 @@ class RecordMapper:
                 pass  # validation reports the type error with the original text
 
     def _validate(self, m: Mapped) -> None:
+        if self.certainly_valid(m.payload):
+            return
         reported = {i.get("field") for i in m.issues}
         for err in sorted(self.validator.iter_errors(m.payload), key=lambda e: list(map(str, e.path))):
             if err.validator == "required":
