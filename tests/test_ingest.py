@@ -27,8 +27,11 @@ def test_same_gtin_from_two_systems_is_one_golden_record(client) -> None:
     golden_id = first["results"][0]["golden_id"]
     assert golden_id.startswith("PRD-")
 
+    assert first["results"][0]["reasons"][0]["message"] == f"no golden record holds gtin {G1}"
     second = post(client, "sap-erp", "product", [sap_material("000000000000100023", G1)])
     assert results(second) == ["linked"]
+    assert second["results"][0]["reasons"][0] == {"rule": "identifier:gtin", "severity": "info",
+                                                  "message": f"equal valid identifier: gtin {G1}"}
     assert second["results"][0]["golden_id"] == golden_id
 
     rec = client.get(f"/api/v1/golden/product/{golden_id}").get_json()
@@ -48,6 +51,7 @@ def test_loading_the_same_batch_twice_is_unchanged(client) -> None:
     assert results(post(client, "plm", "product", batch)) == ["created", "created"]
     again = post(client, "plm", "product", batch)
     assert results(again) == ["unchanged", "unchanged"]
+    assert again["results"][0]["reasons"][0]["message"] == "same content as version 1"
     changes = client.get("/api/v1/changes").get_json()["items"]
     assert [c["kind"] for c in changes] == ["created", "created"]
 
@@ -56,8 +60,9 @@ def test_update_creates_versions_and_history(client) -> None:
     created = post(client, "plm", "product", [plm_part("PN-1", G1)])
     gid = created["results"][0]["golden_id"]
     updated = post(client, "plm", "product", [plm_part("PN-1", G1, Revision="C")])
-    assert updated["results"][0] == {"position": 0, "source_key": "PN-1", "result": "linked", "golden_id": gid,
-                                     "version": 2}
+    res = updated["results"][0]
+    assert (res["result"], res["golden_id"], res["version"]) == ("linked", gid, 2)
+    assert res["reasons"][0]["message"] == f"new version of a source record linked to {gid}"
     hist = client.get(f"/api/v1/golden/product/{gid}/history").get_json()["versions"]
     assert [h["data"]["plm_revision"] for h in hist] == ["B", "C"]
     first = client.get(f"/api/v1/golden/product/{gid}?version=1").get_json()

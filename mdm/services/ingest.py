@@ -182,6 +182,10 @@ class Ingestor:
         raise AssertionError("unreachable")
 
 
+def _info(rule: str, message: str) -> dict[str, Any]:
+    return {"rule": rule, "severity": "info", "message": message}
+
+
 def _retryable(exc: DBAPIError) -> bool:
     if isinstance(exc, IntegrityError):
         return True
@@ -281,8 +285,10 @@ class _Chunk:
         assert key is not None
         st = self.state.get(key)
         if st is not None and st.latest_hash == m.content_hash and st.status != "deleted":
+            why = f"same content as version {st.latest_version}" + (
+                " (still quarantined)" if st.status == "quarantined" else "")
             self.results.append(RecordResult(m.position, key, "unchanged", st.golden_id, st.latest_version,
-                                             unknown_fields=m.unknown))
+                                             [_info("content_hash", why)], m.unknown))
             return
         if st is None:
             st = self.state[key] = _State(None, None, 0, "", "new", None, m.site)
@@ -315,8 +321,8 @@ class _Chunk:
                 self.claims[ident] = target
                 self.golden_idents[target][ident[0]].add(ident[2])
                 self.new_claims.append((ident, target))
-        reasons = [{"rule": "identifier_conflict", "severity": "warning", "message": explanation["detail"]}] \
-            if result == "review" else []
+        reasons = [{"rule": explanation["rule"], "severity": "warning" if result == "review" else "info",
+                    "message": explanation["detail"]}]
         self.results.append(RecordResult(m.position, key, result, target, st.latest_version,
                                          reasons + m.issues, m.unknown))
 
@@ -332,7 +338,8 @@ class _Chunk:
                 detail = f"identifiers of this record are held by {', '.join(others)} as well"
                 self._task(m.key, st.golden_id, others, detail, hits)
                 return "review", st.golden_id, {"rule": "update", "detail": detail}
-            return "linked", st.golden_id, {"rule": "update", "detail": "update of a linked source record"}
+            return "linked", st.golden_id, {"rule": "update",
+                                            "detail": f"new version of a source record linked to {st.golden_id}"}
         if len(hits) == 1:
             (golden, matched), = hits.items()
             conflicts = [
@@ -341,13 +348,16 @@ class _Chunk:
             ]
             if not conflicts:
                 rule = "identifier:" + ",".join(sorted({k for k, _, _ in matched}))
-                return "linked", golden, {"rule": rule, "detail": "equal valid identifier"}
+                shared = ", ".join(f"{k} {v}" for k, _, v in matched)
+                return "linked", golden, {"rule": rule, "detail": f"equal valid identifier: {shared}"}
             detail = (f"{golden} has an equal {matched[0][0]} but a different "
                       + ", ".join(f"{k} ({v})" for k, v in conflicts) + ": never merged automatically")
         elif len(hits) > 1:
             detail = f"identifiers of this record belong to different golden records: {', '.join(sorted(hits))}"
         else:
-            return "created", self._new_golden(), {"rule": "new", "detail": "no golden record holds its identifiers"}
+            detail = ("no golden record holds " + ", ".join(f"{k} {v}" for k, _, v in m.identifiers)
+                      if m.identifiers else "the record carries no identifier to match on")
+            return "created", self._new_golden(), {"rule": "new", "detail": detail}
         target = self._new_golden()
         self._task(m.key, target, sorted(hits), detail, hits)
         return "review", target, {"rule": "identifier_conflict", "detail": detail}

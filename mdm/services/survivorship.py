@@ -77,6 +77,14 @@ def survive(domain: Domain, rules: DomainRules, members: list[Member]) -> tuple[
     """
     data: dict[str, Any] = {}
     provenance: dict[str, Any] = {}
+    if len(members) == 1:
+        # Every strategy picks the only candidate; skipping them matters for bulk creation.
+        (only,) = members
+        for name in domain.fields:
+            if only.payload.get(name) is not None:
+                data[name] = only.payload[name]
+                provenance[name] = only.ref(rules.strategy_for(name).strategy)
+        return data, provenance
     for name in domain.fields:
         strategy = rules.strategy_for(name)
         winner = pick(strategy, name, members)
