@@ -36,7 +36,8 @@ from mdm.migrate import upgrade
 def build_batches(n: int, batch: int) -> list[tuple[str, str, list[dict]]]:
     gov = load_governance()
     per_scale = len(generate(seed=1, scale=1))
-    records = generate(seed=1, scale=max(1, -(-n // per_scale)))[:n]
+    # Scale units vary a little in size: ask for 5% more and cut to exactly n.
+    records = generate(seed=1, scale=max(1, -(-n * 105 // (per_scale * 100))))[:n]
     grouped: dict[tuple[str, str], list[dict]] = {}
     for r in records:
         grouped.setdefault((r.system, r.domain), []).append(to_source(gov, r.system, r.domain, r.source_key, r.data))

@@ -25,9 +25,8 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_URL_PREFIX": "/api/v1",
     "OPENAPI_JSON_PATH": "openapi.json",
     "OPENAPI_SWAGGER_UI_PATH": "docs",
-    "OPENAPI_SWAGGER_UI_URL": "",
-    "OPENAPI_REDOC_PATH": "redoc",
-    "OPENAPI_REDOC_URL": "",
+    # Swagger UI's assets are served by the hub itself (swagger-ui-bundle): no CDN, works offline.
+    "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
 }
 
 

@@ -101,7 +101,11 @@ def test_openapi_document_lists_the_contract_paths(client) -> None:
                  "/api/v1/dictionary", "/api/v1/dictionary/{domain}", "/api/v1/dictionary/{domain}/schema",
                  "/api/v1/changes"):
         assert path in paths, path
-    assert client.get("/api/v1/docs").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200 and b"/api/v1/docs/assets/swagger-ui-bundle.js" in docs.data
+    asset = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert asset.status_code == 200 and len(asset.data) > 100_000
+    assert client.get("/api/v1/docs/assets/../../setup.cfg").status_code == 404
 
 
 def test_health(client) -> None:

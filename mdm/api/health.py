@@ -1,11 +1,19 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and the static assets of the interactive API docs."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Response, current_app, send_from_directory
 from sqlalchemy import text
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/api/v1/docs/assets/<path:filename>")
+def swagger_assets(filename: str) -> Response:
+    """Swagger UI's JavaScript and CSS, shipped by the swagger-ui-bundle package."""
+    import swagger_ui_bundle
+
+    return send_from_directory(swagger_ui_bundle.swagger_ui_path, filename, max_age=86400)
 
 
 @bp.get("/healthz")
