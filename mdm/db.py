@@ -23,7 +23,7 @@ class DatabaseError(MDMError):
 
 def normalize_url(url: str) -> str:
     """Accept plain postgresql:// URLs and use psycopg 3 for them."""
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from stdnum import luhn
+from stdnum import ean, luhn
 from stdnum.exceptions import ValidationError
-from stdnum import ean
 
 _DIGITS = re.compile(r"^\d+$")
 HIBCC_CHARSET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-. $/+%"

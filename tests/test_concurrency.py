@@ -9,9 +9,9 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
+from helpers import gtin
 from sqlalchemy import func, select
 
-from helpers import gtin
 from mdm.governance import current
 from mdm.models import GoldenRecord, Identifier, SourceRecord, SourceVersion
 from mdm.services.golden_store import load_members

@@ -40,7 +40,7 @@ def test_load_twice_second_time_only_unchanged(runner, demo_files) -> None:
     first = _load_all(runner, demo_files)
     assert first["created"] > 0 and first["linked"] > 0 and first["quarantined"] > 0
     second = _load_all(runner, demo_files)
-    assert set(k for k, v in second.items() if v) == {"unchanged"}
+    assert {k for k, v in second.items() if v} == {"unchanged"}
     assert second["unchanged"] == sum(first.values())
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import func, select
-
 from helpers import gtin
+from sqlalchemy import func, select
 
 GOOD = {"source_key": "K-1", "gtin": gtin("0401234512345")}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import gln, gtin, post, results
 
 G1 = gtin("0401234512345")

@@ -15,7 +15,11 @@ from ..governance import current
 from ..models import GovernanceVersion, SourceRecord, SourceVersion, iso
 from .golden import _domain
 from .schemas import (
-    DictionaryIndexSchema, GovernanceVersionSchema, GovernanceVersionSummarySchema, QuarantinePageSchema, QuarantineQuerySchema,
+    DictionaryIndexSchema,
+    GovernanceVersionSchema,
+    GovernanceVersionSummarySchema,
+    QuarantinePageSchema,
+    QuarantineQuerySchema,
 )
 
 blp = Blueprint("dictionary", __name__, description="Field dictionary, mappings and governance versions")

@@ -14,7 +14,12 @@ from ..errors import UnknownDomain
 from ..governance import DOMAINS, current
 from ..services import golden as svc
 from .schemas import (
-    IDENTIFIER_FILTERS, GoldenGetQuerySchema, GoldenListQuerySchema, GoldenPageSchema, GoldenSchema, HistorySchema,
+    IDENTIFIER_FILTERS,
+    GoldenGetQuerySchema,
+    GoldenListQuerySchema,
+    GoldenPageSchema,
+    GoldenSchema,
+    HistorySchema,
 )
 
 blp = Blueprint("golden", __name__, description="Golden records")

@@ -15,7 +15,13 @@ from ..models import iso
 from ..services import sources as source_service
 from ..services.ingest import Ingestor, check_target
 from .body import parse_json, read_batch
-from .schemas import BatchQuerySchema, BatchResultSchema, DeleteResultSchema, RecordResultSchema, SourceVersionSchema
+from .schemas import (
+    BatchQuerySchema,
+    BatchResultSchema,
+    DeleteResultSchema,
+    RecordResultSchema,
+    SourceVersionSchema,
+)
 
 blp = Blueprint("sources", __name__, description="Source systems push master data")
 

@@ -47,7 +47,7 @@ def make_app(ctx: click.Context, **extra: Any) -> Any:
     return create_app(overrides)
 
 
-from . import admin, data  # noqa: E402  (commands register themselves on `cli`)
+from . import admin, data
 
 __all__ = ["admin", "cli", "data", "main", "make_app"]
 

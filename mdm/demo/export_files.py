@@ -9,8 +9,9 @@ from __future__ import annotations
 import csv
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from ..governance.model import DOMAINS, Governance
 from ..governance.transforms import invert_chain

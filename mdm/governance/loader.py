@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,15 @@ from referencing import Registry, Resource
 from ..errors import GovernanceError
 from . import transforms
 from .model import (
-    DOMAINS, Domain, DomainMapping, DomainRules, FieldDef, FieldMapping, Governance, Strategy, System,
+    DOMAINS,
+    Domain,
+    DomainMapping,
+    DomainRules,
+    FieldDef,
+    FieldMapping,
+    Governance,
+    Strategy,
+    System,
 )
 from .record_schema import record_schema
 
@@ -30,7 +38,7 @@ Problem = tuple[str, str, str]
 SCHEMA_FILES = ("dictionary", "common", "mapping", "rules", "systems", "openlineage")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validators() -> dict[str, Draft202012Validator]:
     folder = resources.files("mdm.governance") / "schemas"
     schemas = {n: json.loads((folder / f"{n}.schema.json").read_text("utf-8")) for n in SCHEMA_FILES}

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 TRUE_WORDS = ("true", "yes", "y", "1", "x", "t", "ja", "oui")
 FALSE_WORDS = ("false", "no", "n", "0", "", "f", "nein", "non")

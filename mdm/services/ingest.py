@@ -12,24 +12,32 @@ back and run again, and then sees the winner's rows.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import random
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import DomainNotAllowed, UnknownDomain, UnknownSystem
 from ..governance.model import DOMAINS, Governance
 from ..models import (
-    GoldenRecord, GoldenVersion, Identifier, IngestRun, MatchTask, RejectedRecord, SourceRecord,
-    SourceVersion, XrefEvent, utcnow,
+    GoldenRecord,
+    GoldenVersion,
+    Identifier,
+    IngestRun,
+    MatchTask,
+    RejectedRecord,
+    SourceRecord,
+    SourceVersion,
+    XrefEvent,
+    utcnow,
 )
 from . import governance_versions, ids
 from .golden_store import append_changes, load_members, lock_goldens
@@ -193,9 +201,13 @@ def _retryable(exc: DBAPIError) -> bool:
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "lock timeout"))
 
 
+def _t(model: type) -> Table:
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
+
+
 def _update_by_id(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
     """Core executemany UPDATE keyed by `id`: the ORM's bulk path costs more than the statement."""
-    table = model.__table__  # type: ignore[attr-defined]
+    table = _t(model)
     stmt = update(table).where(table.c.id == bindparam("_id")).values(
         {k: bindparam(k) for k in rows[0] if k != "id"})
     session.execute(stmt, [{**{k: v for k, v in r.items() if k != "id"}, "_id": r["id"]} for r in rows])
@@ -389,22 +401,22 @@ class _Chunk:
         self._write_goldens(real)
         sr_ids = self._write_source_records(real)
         if self.versions:
-            s.execute(insert(SourceVersion.__table__), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
+            s.execute(insert(_t(SourceVersion)), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
         if self.xrefs:
-            s.execute(insert(XrefEvent.__table__),
+            s.execute(insert(_t(XrefEvent)),
                       [{**x, "golden_id": real(x["golden_id"]), "source_record_id": sr_ids[k]} for k, x in self.xrefs])
         if self.new_claims:
-            s.execute(insert(Identifier.__table__), [
+            s.execute(insert(_t(Identifier)), [
                 {"domain": self.domain, "kind": k, "scope": sc, "value": v, "golden_id": real(g)}
                 for (k, sc, v), g in self.new_claims
             ])
         if self.tasks:
-            s.execute(insert(MatchTask.__table__), [
+            s.execute(insert(_t(MatchTask)), [
                 {**t, "golden_id": real(t["golden_id"]), "source_record_id": sr_ids.get(k) if k else None}
                 for k, t in self.tasks
             ])
         if self.rejected:
-            s.execute(insert(RejectedRecord.__table__), self.rejected)
+            s.execute(insert(_t(RejectedRecord)), self.rejected)
         append_changes(s, self.changes)
         for r in self.results:
             r.golden_id = real(r.golden_id)
@@ -420,8 +432,8 @@ class _Chunk:
                 self.members[golden].setdefault(ref, member)
         new_rows, updates, versions, changes = [], [], [], []
         for golden in sorted(self.members, key=str):
-            members = sorted(self.members[golden].values(), key=lambda m: (m.system, m.source_key))
-            data, provenance = survive(self.ing.domain, self.ing.rules, members)
+            ordered = sorted(self.members[golden].values(), key=lambda m: (m.system, m.source_key))
+            data, provenance = survive(self.ing.domain, self.ing.rules, ordered)
             gid = real(golden)
             linked = self.linked.get(golden, [])
             if golden.startswith(_NEW):
@@ -442,11 +454,11 @@ class _Chunk:
             changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,
                             "data": data, "at": self.now})
         if new_rows:
-            s.execute(insert(GoldenRecord.__table__), new_rows)
+            s.execute(insert(_t(GoldenRecord)), new_rows)
         if updates:
             _update_by_id(s, GoldenRecord, updates)
         if versions:
-            s.execute(insert(GoldenVersion.__table__), versions)
+            s.execute(insert(_t(GoldenVersion)), versions)
         self.changes = changes
 
     def _write_source_records(self, real: Callable[[str | None], str | None]) -> dict[str, int]:
@@ -458,7 +470,7 @@ class _Chunk:
                      "status": st.status, "golden_id": real(st.golden_id), "latest_version": st.latest_version,
                      "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
                      "created_at": self.now, "updated_at": self.now} for k, st in new]
-            table = SourceRecord.__table__
+            table = _t(SourceRecord)
             new_ids = s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
             for (_, st), new_id in zip(new, new_ids.all()):
                 st.id = new_id

@@ -129,7 +129,8 @@ class RecordMapper:
                 try:
                     value = fm.transform(value)
                 except TransformError as exc:
-                    m.issues.append(issue("transform", f"{fm.source}: {exc}", fm.target, raw.get(fm.source)))
+                    m.issues.append(issue("transform", f"{fm.source}: {exc}", fm.target,
+                                          raw.get(fm.source) if fm.source else None))
                     continue
                 if value is not None:
                     payload[fm.target] = value
@@ -188,4 +189,4 @@ class RecordMapper:
                 continue
             m.payload[name] = norm
             if scope is not None:
-                m.identifiers.append((kind, m.site if scope == "site" else "*", norm))
+                m.identifiers.append((kind, (m.site or "*") if scope == "site" else "*", norm))
