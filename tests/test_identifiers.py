@@ -71,3 +71,15 @@ def test_national_id(value: str, expected: str | None) -> None:
 ])
 def test_other_kinds(kind: str, value: str | None, expected: str | None) -> None:
     assert ids.normalize(kind, value) == expected
+
+
+def test_inline_mod10_agrees_with_python_stdnum() -> None:
+    import random
+
+    from stdnum import ean
+
+    rng = random.Random(5)
+    for _ in range(2000):
+        n = rng.choice((8, 12, 13, 14))
+        value = "".join(rng.choice("0123456789") for _ in range(n))
+        assert ids.is_gs1_valid(value, (n,)) == ean.is_valid(value), value
