@@ -147,7 +147,8 @@ class XrefEvent(Base):
 
 class Identifier(Base):
     __tablename__ = "identifier"
-    __table_args__ = (UniqueConstraint("domain", "scope", "kind", "value"),)
+    # value second: look-ups are "domain = ? AND value IN (...)" and must not scan a whole domain.
+    __table_args__ = (UniqueConstraint("domain", "value", "kind", "scope", name="uq_identifier_domain_value_kind_scope"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(32))

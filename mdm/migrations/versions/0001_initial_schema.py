@@ -74,7 +74,7 @@ def upgrade() -> None:
     sa.Column('golden_id', sa.String(length=24), nullable=False),
     sa.ForeignKeyConstraint(['golden_id'], ['golden_record.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('domain', 'scope', 'kind', 'value')
+    sa.UniqueConstraint('domain', 'value', 'kind', 'scope', name='uq_identifier_domain_value_kind_scope')
     )
     with op.batch_alter_table('identifier', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identifier_golden_id'), ['golden_id'], unique=False)
