@@ -8,6 +8,7 @@ test starts from empty tables.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,9 @@ PG_URL = os.environ.get("MDM_TEST_DATABASE_URL")
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not PG_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'mdm-test.sqlite3'}"
+        folder = tmp_path_factory.mktemp("db")
+        yield f"sqlite:///{folder / 'mdm-test.sqlite3'}"
+        shutil.rmtree(folder, ignore_errors=True)  # pytest keeps old tmp folders; no database may stay
         return
     admin_url = make_url(normalize_url(PG_URL))
     name = f"mdm_test_{uuid.uuid4().hex[:10]}"
