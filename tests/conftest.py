@@ -107,6 +107,8 @@ def demo_files(tmp_path_factory: pytest.TempPathFactory, governance):
     return generate_files(governance, 7, 1, out)
 
 
-def pytest_report_header(config: pytest.Config) -> str:
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # type: ignore[no-untyped-def]
+    # Printed even with -q: CI reads it to prove the PostgreSQL run really ran on PostgreSQL.
     backend = "postgresql" if PG_URL else "sqlite"
-    return f"mdm test database: {backend}"
+    passed = len(terminalreporter.stats.get("passed", []))
+    terminalreporter.write_line(f"mdm test database: {backend}, {passed} passed")
