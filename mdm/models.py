@@ -68,6 +68,8 @@ class GoldenRecord(Base):
     merged_into: Mapped[str | None] = mapped_column(String(24))
     version: Mapped[int] = mapped_column(default=1)
     data: Mapped[dict[str, Any]]
+    # share of the domain's rules the golden data passes, 0-100 (issue: scorecards per golden record)
+    quality_score: Mapped[float | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
@@ -83,6 +85,7 @@ class GoldenVersion(Base):
     data: Mapped[dict[str, Any]]
     provenance: Mapped[dict[str, Any]]
     explanation: Mapped[dict[str, Any] | None]
+    quality: Mapped[dict[str, Any] | None]
     governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"))
     actor: Mapped[str] = mapped_column(String(128), default="system")
@@ -199,6 +202,25 @@ class RejectedRecord(Base):
     raw: Mapped[Any] = mapped_column(JsonType)
     reasons: Mapped[list[Any]]
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QualityStat(Base):
+    """How often one rule was evaluated and failed in one ingest run (the source of scorecards)."""
+
+    __tablename__ = "quality_stat"
+    __table_args__ = (Index("ix_quality_stat_domain_rule", "domain", "rule_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("ingest_run.id"), index=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    system: Mapped[str] = mapped_column(String(64))
+    rule_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    severity: Mapped[str] = mapped_column(String(8))
+    evaluated: Mapped[int]
+    failed: Mapped[int]
+    governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class IdCounter(Base):

@@ -8,8 +8,9 @@ from collections import defaultdict
 
 from mdm.cli import cli
 
-# Defects the backbone's validation catches; expiry order and references are quality rules of their own.
-QUARANTINED_DEFECTS = {"bad_check_digit", "bad_code", "missing_required"}
+# Every generated defect breaks an error rule (dictionary or rules/<domain>.yaml).
+QUARANTINED_DEFECTS = {"bad_check_digit", "bad_code", "missing_required", "expiry_before_manufacture",
+                       "unknown_product"}
 
 
 def _load_all(runner, demo_files) -> dict[str, int]:
@@ -85,7 +86,17 @@ def test_quarantine_holds_exactly_the_invalid_records(runner, demo_files, client
             break
         after = page["next_after"]
     expected = {k for k, (_, defect) in truth.items() if defect in QUARANTINED_DEFECTS}
-    assert quarantined == expected
+    # A sound lot is refused too when its product never made it in (all of its records were defective).
+    orphans = set()
+    for system, domain, key in quarantined - expected:
+        assert domain == "lot", (system, key)
+        src = client.get(f"/api/v1/sources/{system}/lot/records/{key}").get_json()
+        assert [i["rule"] for i in src["issues"]] == ["lot.product.exists"], src["issues"]
+        gtin = src["payload"]["gtin"]
+        assert client.get("/api/v1/golden/product", query_string={"gtin": gtin}).get_json()["items"] == []
+        orphans.add((system, domain, key))
+    assert len(orphans) < len(expected) / 2
+    assert quarantined == expected | orphans
 
 
 def test_same_lot_number_at_two_sites_is_two_lots(runner, demo_files, client) -> None:

@@ -83,6 +83,7 @@ def test_two_different_valid_identifiers_of_one_kind_never_merge(client) -> None
 
 
 def test_lots_match_only_within_their_site(client) -> None:
+    post(client, "plm", "product", [plm_part("PN-1", G1)])
     lot = {"batchId": "B-1", "lotNo": "24A001", "gtin": G1, "siteCode": "GAL", "mfgDate": "2024-01-10",
            "expDate": "2026-01-10", "goodQty": 100}
     other_site = {**lot, "batchId": "B-2", "siteCode": "PEN"}

@@ -8,6 +8,7 @@ unknown field, a rule naming an unknown system ...). Only content with no proble
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from functools import cache
@@ -118,6 +119,8 @@ def load_governance(root: Path | str | None = None) -> Governance:
     names = {d: _field_names(r.snapshot.get(f"dictionary/{d}.yaml")) for d in DOMAINS}
     mappings = _build_mappings(r, maps_raw, names, systems)
     rules = {d: _build_rules(r, d, raw, names, domains, systems) for d, raw in rules_raw.items() if raw}
+    sites = set((systems_raw or {}).get("sites", {}))
+    rules = {d: _with_checks(r, d, rule, domains.get(d), set(systems), sites) for d, rule in rules.items()}
     if r.problems:
         raise GovernanceError(r.problems)
 
@@ -250,7 +253,50 @@ def _build_rules(
             r.problem(rel, f"$.survivorship.fields.{fname}", f"{fname!r} is not a field of {name}")
         fields[fname] = strategy(s, f"$.survivorship.fields.{fname}")
     idents = tuple((raw.get("match") or {}).get("identifiers", ()))
+    # quality rules are compiled by _with_checks once the domain itself is known to be valid
     for i, fname in enumerate(idents):
         if domain and (fname not in domain.fields or not domain.fields[fname].identifier_kind):
             r.problem(rel, f"$.match.identifiers[{i}]", f"{fname!r} is not an identifier field of {name}")
     return DomainRules(name, strategy(surv["default"], "$.survivorship.default"), fields, idents, raw)
+
+
+def _with_checks(r: _Reader, name: str, rules: DomainRules, domain: Domain | None, systems: set[str],
+                 sites: set[str]) -> DomainRules:
+    """Validate the quality rules of one domain against their kinds and compile them."""
+    from ..quality import CHECKS, RuleDef
+
+    rel = f"rules/{name}.yaml"
+    checks = []
+    seen: set[str] = set()
+    for i, q in enumerate(rules.raw.get("quality") or []):
+        path = f"$.quality[{i}]"
+        if q["id"] in seen:
+            r.problem(rel, f"{path}.id", f"rule id {q['id']!r} is used twice")
+        seen.add(q["id"])
+        cls = CHECKS.get(q["kind"])
+        if cls is None:
+            r.problem(rel, f"{path}.kind", f"unknown rule kind {q['kind']!r}; known kinds: {', '.join(sorted(CHECKS))}")
+            continue
+        params = q.get("params") or {}
+        errors = list(Draft202012Validator(cls.params_schema).iter_errors(params))
+        for err in errors:
+            r.problem(rel, f"{path}.params" + _json_path(err.absolute_path)[1:], err.message)
+        scope = q.get("scope") or {}
+        for s in scope.get("systems", []):
+            if systems and s not in systems:
+                r.problem(rel, f"{path}.scope.systems", f"unknown system {s!r}")
+        for s in scope.get("sites", []):
+            if sites and s not in sites:
+                r.problem(rel, f"{path}.scope.sites", f"unknown site {s!r}")
+        if errors or domain is None:
+            continue
+        problems = cls.config_problems(params, domain)
+        for where, message in problems:
+            r.problem(rel, f"{path}.{where}", message)
+        if problems or not q.get("enabled", True):
+            continue
+        rule = RuleDef(id=q["id"], kind=q["kind"], severity=q["severity"], message=q["message"],
+                       message_zh=q.get("message_zh"), params=params, systems=frozenset(scope.get("systems", [])),
+                       sites=frozenset(scope.get("sites", [])))
+        checks.append(cls(rule, domain))
+    return dataclasses.replace(rules, checks=tuple(checks))

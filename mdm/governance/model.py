@@ -100,6 +100,8 @@ class DomainRules:
     fields: dict[str, Strategy]
     identifiers: tuple[str, ...]
     raw: dict[str, Any] = field(compare=False, repr=False)
+    #: compiled quality checks (mdm.quality.registry.Check), in file order
+    checks: tuple[Any, ...] = field(default=(), compare=False, repr=False)
 
     def strategy_for(self, field_name: str) -> Strategy:
         return self.fields.get(field_name, self.default)

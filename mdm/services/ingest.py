@@ -33,12 +33,15 @@ from ..models import (
     Identifier,
     IngestRun,
     MatchTask,
+    QualityStat,
     RejectedRecord,
     SourceRecord,
     SourceVersion,
     XrefEvent,
     utcnow,
 )
+from ..quality import Context
+from ..quality.stats import RunStats
 from . import governance_versions, ids
 from .golden_store import append_changes, load_members, lock_goldens
 from .mapping import Mapped, RecordMapper
@@ -107,6 +110,7 @@ class _State:
     accepted_version: int | None
     site: str | None
     touched: bool = False
+    prev_issues: list[dict[str, Any]] | None = None  # of the latest version, read only when retrying
 
 
 def check_target(gov: Governance, system: str, domain: str) -> None:
@@ -123,7 +127,8 @@ class Ingestor:
     """Ingests records of one system and domain under one governance version."""
 
     def __init__(self, factory: sessionmaker, gov: Governance, system: str, domain: str,
-                 actor: str = "system", chunk_size: int = 500) -> None:
+                 actor: str = "system", chunk_size: int = 500, rules_enabled: bool = True,
+                 retry_quarantined: bool = False) -> None:
         check_target(gov, system, domain)
         self.factory = factory
         self.gov = gov
@@ -132,8 +137,13 @@ class Ingestor:
         self.rules = gov.rules[domain]
         self.actor = actor
         self.chunk_size = chunk_size
-        self.mapper = RecordMapper(gov, gov.systems[system], self.domain, gov.mappings[(system, domain)])
+        self.mapper = RecordMapper(gov, gov.systems[system], self.domain, gov.mappings[(system, domain)],
+                                   rules_enabled)
+        # Re-evaluate quarantined records even when the source content is unchanged (a rule or
+        # mapping was fixed, or a referenced record arrived since).
+        self.retry_quarantined = retry_quarantined
         self.gov_version_id = governance_versions.ensure_recorded(factory, gov)
+        self.stats = RunStats(self.domain)
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -146,6 +156,7 @@ class Ingestor:
             for chunk in _chunks(records, self.chunk_size, len(results)):
                 mapped = [self.mapper.map(raw, pos) for pos, raw in chunk]
                 results.extend(self._with_retries(run.id, mapped))
+                self.stats.add(mapped)
                 if progress:
                     progress(len(chunk))
         except Exception as exc:
@@ -166,9 +177,14 @@ class Ingestor:
     def _finish_run(self, run_id: int, results: list[RecordResult], status: str, error: str | None) -> dict:
         counts = dict.fromkeys(RESULTS, 0)
         counts.update(Counter(r.result for r in results))
+        kinds = {c.rule.id: (c.kind, c.rule.severity) for c in self.rules.checks}
+        stats = [{**row, "run_id": run_id, "domain": self.domain.name, "system": self.system,
+                  "governance_version_id": self.gov_version_id} for row in self.stats.rows(kinds)]
         with self.factory() as session:
             session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
                 status=status, finished_at=utcnow(), counts=counts, error=error))
+            if stats:
+                session.execute(insert(_t(QualityStat)), stats)
             session.commit()
         return counts
 
@@ -188,6 +204,11 @@ class Ingestor:
             finally:
                 session.close()
         raise AssertionError("unreachable")
+
+
+def _same_issues(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
+    key = lambda i: (i["rule"], i.get("field") or "", i["message"])
+    return sorted(map(key, a)) == sorted(map(key, b))
 
 
 def _info(rule: str, message: str) -> dict[str, Any]:
@@ -249,6 +270,7 @@ class _Chunk:
     def process(self, items: list[Mapped]) -> list[RecordResult]:
         keyed = [m for m in items if not m.rejected]
         self.state = self._load_state(sorted({m.key for m in keyed if m.key}))
+        self._db_checks(keyed)
         self.claims, self.golden_idents = self._load_claims(keyed)
         for m in items:
             self._decide(m)
@@ -265,7 +287,49 @@ class _Chunk:
             .where(sr.system == self.ing.system, sr.domain == self.domain, sr.source_key.in_(keys))
             .order_by(sr.source_key).with_for_update()
         ).all()
-        return {r[0]: _State(*r[1:]) for r in rows}
+        state = {r[0]: _State(*r[1:]) for r in rows}
+        if self.ing.retry_quarantined:
+            quarantined = {st.id: st for st in state.values() if st.status == "quarantined"}
+            if quarantined:
+                for sid, issues in self.session.execute(
+                    select(SourceVersion.source_record_id, SourceVersion.issues)
+                    .join(SourceRecord, (SourceRecord.id == SourceVersion.source_record_id)
+                          & (SourceRecord.latest_version == SourceVersion.version))
+                    .where(SourceRecord.id.in_(sorted(quarantined)))
+                ):
+                    quarantined[sid].prev_issues = issues
+        return state
+
+    def _db_checks(self, keyed: list[Mapped]) -> None:
+        """Rules that read the hub (references, uniqueness), batched over the records that will be written."""
+        checks = self.ing.mapper.db_checks
+        todo = []
+        for m in keyed:
+            m.db_issues, m.db_evaluated = [], []  # a retried chunk evaluates afresh
+            if checks and not m.has_errors and self._will_write(m):
+                todo.append(m)
+        if not todo:
+            return
+        lookups = {c.rule.id: c.load(self.session, [m.payload for m in todo]) for c in checks}
+        for m in todo:
+            st = self.state.get(m.key or "")
+            ctx = Context(self.ing.system, m.site, self.ing.mapper.today, lookups, st.golden_id if st else None)
+            for check in checks:
+                if check.rule.sites and m.site not in check.rule.sites:
+                    continue
+                failures = check.evaluate(m.payload, ctx)
+                if failures is not None:
+                    m.db_evaluated.append(check.rule.id)
+                    m.db_issues.extend(f.to_issue() for f in failures)
+
+    def _will_write(self, m: Mapped) -> bool:
+        st = self.state.get(m.key or "")
+        return st is None or self._changed(st, m)
+
+    def _changed(self, st: _State, m: Mapped) -> bool:
+        if st.status == "deleted" or st.latest_hash != m.content_hash:
+            return True
+        return self.ing.retry_quarantined and st.status == "quarantined"
 
     def _load_claims(self, keyed: list[Mapped]) -> tuple[dict, dict]:
         values = sorted({v for m in keyed if not m.has_errors for (_, _, v) in m.identifiers})
@@ -296,11 +360,17 @@ class _Chunk:
         key = m.key
         assert key is not None
         st = self.state.get(key)
-        if st is not None and st.latest_hash == m.content_hash and st.status != "deleted":
+        if st is not None and not self._changed(st, m):
             why = f"same content as version {st.latest_version}" + (
                 " (still quarantined)" if st.status == "quarantined" else "")
             self.results.append(RecordResult(m.position, key, "unchanged", st.golden_id, st.latest_version,
                                              [_info("content_hash", why)], m.unknown))
+            return
+        if st is not None and st.prev_issues is not None and m.has_errors and st.latest_hash == m.content_hash \
+                and _same_issues(st.prev_issues, m.all_issues):
+            # retried and still failing for the same reasons: nothing new to record
+            self.results.append(RecordResult(m.position, key, "quarantined", st.golden_id, st.latest_version,
+                                             m.all_issues, m.unknown))
             return
         if st is None:
             st = self.state[key] = _State(None, None, 0, "", "new", None, m.site)
@@ -311,13 +381,13 @@ class _Chunk:
         status = "quarantined" if m.has_errors else "accepted"
         self.versions.append((key, {
             "version": st.latest_version, "status": status, "payload": m.payload, "raw": m.raw,
-            "unknown_fields": m.unknown, "issues": m.issues, "content_hash": m.content_hash,
+            "unknown_fields": m.unknown, "issues": m.all_issues, "content_hash": m.content_hash,
             "run_id": self.run_id, "governance_version_id": self.ing.gov_version_id, "received_at": self.now,
         }))
         if m.has_errors:
             st.status = "quarantined"
             self.results.append(RecordResult(m.position, key, "quarantined", st.golden_id, st.latest_version,
-                                             m.issues, m.unknown))
+                                             m.all_issues, m.unknown))
             return
         st.status = "active"
         st.accepted_version = st.latest_version
@@ -336,7 +406,7 @@ class _Chunk:
         reasons = [{"rule": explanation["rule"], "severity": "warning" if result == "review" else "info",
                     "message": explanation["detail"]}]
         self.results.append(RecordResult(m.position, key, result, target, st.latest_version,
-                                         reasons + m.issues, m.unknown))
+                                         reasons + m.all_issues, m.unknown))
 
     def _match(self, m: Mapped, st: _State) -> tuple[str, str, dict[str, Any]]:
         """Identifier matching (DESIGN.md §3 step 6): (result, golden id, explanation)."""

@@ -6,6 +6,7 @@ with all its reasons at once.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -17,8 +18,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 from .. import identifiers
 from ..governance.model import Domain, DomainMapping, Governance, System
 from ..governance.transforms import TransformError
+from ..quality import Context
 from .fastcheck import compile_domain
 
+# JSON Schema keywords -> the dictionary rule they enforce (rule ids: <domain>.<field>.<rule>)
+DICTIONARY_RULES = {"enum": "code_list", "type": "type", "format": "type", "pattern": "pattern",
+                    "minimum": "range", "maximum": "range", "minLength": "length", "maxLength": "length"}
 IDENTIFIER_NAMES = {
     "gtin": "GTIN", "udi_di": "UDI-DI", "gln": "GLN", "duns": "DUNS number", "national_id": "national id",
     "asset_id": "asset id", "lot_number": "lot number",
@@ -38,19 +43,28 @@ class Mapped:
     site: str | None = None
     identifiers: list[tuple[str, str, str]] = field(default_factory=list)
     content_hash: str = ""
+    #: ids of the rules evaluated (dictionary field rules are counted by the ingestor)
+    evaluated: list[str] = field(default_factory=list)
+    #: results of the rules that read the database; reset on every attempt of a chunk
+    db_issues: list[dict[str, Any]] = field(default_factory=list)
+    db_evaluated: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> bool:
         return self.key is None
 
     @property
+    def all_issues(self) -> list[dict[str, Any]]:
+        return self.issues + self.db_issues if self.db_issues else self.issues
+
+    @property
     def has_errors(self) -> bool:
-        return any(i["severity"] == "error" for i in self.issues)
+        return any(i["severity"] == "error" for i in self.all_issues)
 
 
-def issue(rule: str, message: str, field_name: str | None = None, value: Any = None,
+def issue(rule: str, kind: str, message: str, field_name: str | None = None, value: Any = None,
           severity: str = "error") -> dict[str, Any]:
-    out: dict[str, Any] = {"rule": rule, "severity": severity, "message": message}
+    out: dict[str, Any] = {"rule": rule, "kind": kind, "severity": severity, "message": message}
     if field_name is not None:
         out["field"] = field_name
     if value is not None:
@@ -66,7 +80,8 @@ def _validator(schema_json: str) -> Draft202012Validator:
 class RecordMapper:
     """Maps and validates records of one system and domain under one governance version."""
 
-    def __init__(self, gov: Governance, system: System, domain: Domain, mapping: DomainMapping) -> None:
+    def __init__(self, gov: Governance, system: System, domain: Domain, mapping: DomainMapping,
+                 rules_enabled: bool = True) -> None:
         self.gov = gov
         self.system = system
         self.domain = domain
@@ -77,21 +92,26 @@ class RecordMapper:
         self.ident_fields = [(f.name, f.check, f.identifier_scope if f.identifier_kind else None)
                              for f in domain.fields.values() if f.check]
         self.has_site_field = "site" in domain.fields
+        checks = gov.rules[domain.name].checks if rules_enabled else ()
+        self.checks = [c for c in checks if not c.needs_db and c.rule.applies_to_system(system.name)]
+        self.db_checks = [c for c in checks if c.needs_db and c.rule.applies_to_system(system.name)]
+        self.today = dt.date.today()
 
     def map(self, raw: Any, position: int = 0) -> Mapped:
         if not isinstance(raw, dict):
             m = Mapped(position, raw, None)
-            m.issues.append(issue("structure", f"a record must be a JSON object, got {type(raw).__name__}"))
+            m.issues.append(issue("structure", "structure", f"a record must be a JSON object, got {type(raw).__name__}"))
             return m
         key = self._key(raw)
         m = Mapped(position, raw, key)
         if key is None:
-            m.issues.append(issue("source_key", f"the record has no value in its key field {self.mapping.key!r}",
+            m.issues.append(issue(f"mapping.{self.system.name}.key", "source_key", f"the record has no value in its key field {self.mapping.key!r}",
                                   self.mapping.key))
             return m
         self._apply_mapping(raw, m)
         self._identifiers(m)
         self._validate(m)
+        self._quality(m)
         extra = {k: raw[k] for k in m.unknown}
         m.content_hash = hashlib.sha256(
             json.dumps([m.payload, extra], sort_keys=True, default=str, separators=(",", ":")).encode()
@@ -129,7 +149,7 @@ class RecordMapper:
                 try:
                     value = fm.transform(value)
                 except TransformError as exc:
-                    m.issues.append(issue("transform", f"{fm.source}: {exc}", fm.target,
+                    m.issues.append(issue(f"mapping.{self.system.name}.{fm.target}", "transform", f"{fm.source}: {exc}", fm.target,
                                           raw.get(fm.source) if fm.source else None))
                     continue
                 if value is not None:
@@ -166,16 +186,32 @@ class RecordMapper:
         for err in sorted(self.validator.iter_errors(m.payload), key=lambda e: list(map(str, e.path))):
             if err.validator == "required":
                 name = err.message.split("'")[1]
-                m.issues.append(issue("required", f"{name} is required", name))
+                m.issues.append(issue(f"{self.domain.name}.{name}.required", "required", f"{name} is required", name))
             elif err.validator == "additionalProperties":
                 continue  # mapping only produces dictionary fields
             else:
                 name = str(err.path[0]) if err.path else None
                 if name in reported:
                     continue  # an invalid identifier is already reported with a clearer message
-                rule = {"enum": "code_list", "type": "type", "pattern": "pattern", "format": "format"}.get(
-                    str(err.validator), str(err.validator))
-                m.issues.append(issue(rule, f"{name}: {err.message}", name, err.instance))
+                rule = DICTIONARY_RULES.get(str(err.validator), str(err.validator))
+                m.issues.append(issue(f"{self.domain.name}.{name}.{rule}", rule, f"{name}: {err.message}", name,
+                                      err.instance))
+
+    def _quality(self, m: Mapped) -> None:
+        """Configured rules that need only the record (DESIGN.md §3 step 4)."""
+        if not self.checks:
+            return
+        failed_fields = {i.get("field") for i in m.issues if i["severity"] == "error"}
+        ctx = Context(self.system.name, m.site, self.today)
+        for check in self.checks:
+            # A field that already failed its dictionary rule is not judged again by a second rule.
+            if (check.rule.sites and m.site not in check.rule.sites) or failed_fields.intersection(check.field_names):
+                continue
+            failures = check.evaluate(m.payload, ctx)
+            if failures is None:
+                continue
+            m.evaluated.append(check.rule.id)
+            m.issues.extend(f.to_issue() for f in failures)
 
     def _identifiers(self, m: Mapped) -> None:
         for name, kind, scope in self.ident_fields:
@@ -184,7 +220,7 @@ class RecordMapper:
                 continue
             norm = identifiers.normalize(kind, value)
             if norm is None:
-                m.issues.append(issue("identifier", f"{name}: {value!r} is not a valid {IDENTIFIER_NAMES[kind]}",
+                m.issues.append(issue(f"{self.domain.name}.{name}.check", "check", f"{name}: {value!r} is not a valid {IDENTIFIER_NAMES[kind]}",
                                       name, value))
                 continue
             m.payload[name] = norm
