@@ -94,6 +94,10 @@ class GovernanceError(MDMError):
             [{"file": f, "path": p, "message": m} for f, p, m in self.problems],
         )
 
+    def __str__(self) -> str:
+        # Server logs (gunicorn refusing to boot) show the whole list, not only the count.
+        return f"{self.detail}:\n{self.report()}"
+
     def report(self) -> str:
         """All problems, one per line: `file: path: message`."""
         return "\n".join(f"{f}: {p}: {m}" for f, p, m in self.problems)

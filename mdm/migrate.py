@@ -27,3 +27,27 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this code."""
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", "mdm:migrations")
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Raise a one-line error when the schema is missing or older than this code."""
+    from sqlalchemy.exc import DBAPIError
+
+    from .errors import MDMError
+
+    try:
+        revision = current_revision(engine)
+    except DBAPIError as exc:
+        raise MDMError(f"the database cannot be read ({str(exc.orig).splitlines()[0]}); check MDM_DATABASE_URL") from None
+    if revision != head_revision():
+        raise MDMError(f"the database schema is at {revision or 'nothing'}, this code needs {head_revision()}: "
+                       "run 'mdm db upgrade'")

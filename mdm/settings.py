@@ -31,6 +31,14 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "MAX_BATCH_RECORDS", "INGEST_CHUNK_SIZE", "DEFAULT_PAGE_SIZE",
+                    "MAX_PAGE_SIZE")
+
+
+class SettingsError(ValueError):
+    """A setting has a value the hub cannot use; the message names the setting and the variable."""
+
+
 def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     """Apply defaults, instance config, `MDM_*` environment variables, then explicit overrides."""
     app.config.from_mapping(DEFAULTS)
@@ -38,7 +46,21 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     app.config.from_prefixed_env("MDM")
     if overrides:
         app.config.from_mapping(overrides)
+    _check(app.config)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "mdm.sqlite3")
+
+
+def _check(config: dict[str, Any]) -> None:
+    for name in INTEGER_SETTINGS:
+        value = config[name]
+        try:
+            # environment values arrive as text when they are not JSON ("1_000"): read them as numbers
+            number = int(value) if not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            number = None
+        if number is None or number < 1:
+            raise SettingsError(f"{name} must be a positive whole number (MDM_{name}), not {value!r}")
+        config[name] = number

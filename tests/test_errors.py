@@ -111,3 +111,44 @@ def test_health(client) -> None:
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["database"] == "ok"
+
+
+def test_readyz_reports_schema_state(client) -> None:
+    body = client.get("/readyz").get_json()
+    assert body["status"] == "ready" and body["governance"]
+
+
+def test_unreachable_database_is_503(tmp_path) -> None:
+    from mdm import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
+    resp = app.test_client().get("/api/v1/golden/product")
+    assert resp.status_code == 503 and resp.content_type == "application/problem+json"
+    assert app.test_client().get("/readyz").status_code == 503
+
+
+@pytest.mark.parametrize("name, value", [("MAX_BATCH_RECORDS", "lots"), ("INGEST_CHUNK_SIZE", 0)])
+def test_bad_settings_are_refused_with_their_name(name, value) -> None:
+    from mdm import create_app
+    from mdm.settings import SettingsError
+
+    with pytest.raises(SettingsError, match=f"MDM_{name}"):
+        create_app({name: value, "DATABASE_URL": "sqlite://"})
+
+
+def test_settings_from_the_environment_are_numbers(monkeypatch) -> None:
+    from mdm import create_app
+
+    monkeypatch.setenv("MDM_MAX_BATCH_RECORDS", "1_000")
+    assert create_app({"DATABASE_URL": "sqlite://"}).config["MAX_BATCH_RECORDS"] == 1000
+
+
+def test_cli_on_an_unmigrated_database_says_so_in_one_line(tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from mdm.cli import cli
+
+    result = CliRunner().invoke(cli, ["--database-url", f"sqlite:///{tmp_path}/empty.sqlite3", "export", "golden",
+                                      "--domain", "product"])
+    assert result.exit_code == 1
+    assert result.output.strip().count("\n") == 0 and "mdm db upgrade" in result.output

@@ -122,3 +122,17 @@ def test_dictionary_endpoints(client) -> None:
     assert schema["properties"]["expiry_date"]["format"] == "date"
     mapping = client.get("/api/v1/dictionary/mappings/sap-erp").get_json()
     assert mapping["domains"]["product"]["key"] == "MATNR"
+
+
+def test_invalid_dictionary_pattern_is_reported(tmp_path: Path) -> None:
+    src = default_content_dir()
+    for part in ("dictionary", "rules", "lineage"):
+        shutil.copytree(src / part, tmp_path / part)
+    p = tmp_path / "dictionary/lot.yaml"
+    data = yaml.safe_load(p.read_text())
+    data["fields"]["lot_number"]["pattern"] = "([A-Z"
+    p.write_text(yaml.safe_dump(data, allow_unicode=True))
+    with pytest.raises(GovernanceError) as info:
+        load_governance(tmp_path)
+    assert "dictionary/lot.yaml: $.fields.lot_number.pattern: not a valid regular expression" in info.value.report()
+    assert "lot_number.pattern" in str(info.value)  # logs show the list, not only the count

@@ -190,3 +190,34 @@ def test_identifier_filter_and_pagination(client) -> None:
     target = gtin("0401234500003")
     found = client.get("/api/v1/golden/product", query_string={"gtin": target.lstrip("0")}).get_json()["items"]
     assert [r["data"]["gtin"] for r in found] == [target]
+
+
+def test_resending_a_quarantined_record_unchanged_still_answers_422(client) -> None:
+    bad = plm_part("PN-8", "123")
+    assert client.put("/api/v1/sources/plm/product/records/PN-8", json=bad).status_code == 422
+    again = client.put("/api/v1/sources/plm/product/records/PN-8", json=bad)
+    assert again.status_code == 422 and "gtin" in again.get_json()["errors"]
+    body = post(client, "plm", "product", [bad, plm_part("PN-9", G1)], query_string={"results": "problems"})
+    assert [r["source_key"] for r in body["results"]] == ["PN-8"]
+    assert body["results"][0]["result"] == "unchanged"
+
+
+def test_url_keys_go_through_the_mapping_key_transforms(client) -> None:
+    # plm keys are trimmed and upper-cased by dictionary/mappings/plm.yaml
+    assert client.put("/api/v1/sources/plm/product/records/pn-7", json=plm_part("PN-7", G1)).status_code == 200
+    assert client.get("/api/v1/sources/plm/product/records/pn-7").get_json()["source_key"] == "PN-7"
+    assert client.get("/api/v1/xref/plm/product/pn-7").get_json()["source_key"] == "PN-7"
+    assert client.get("/api/v1/xref/nosuch/product/pn-7").status_code == 404
+    assert client.get("/api/v1/xref/nosuch/product/pn-7").get_json()["title"] == "Unknown system"
+
+
+def test_relink_after_delete_is_in_the_xref_history_and_versions_keep_their_status(client) -> None:
+    gid = post(client, "plm", "product", [plm_part("PN-1", G1)])["results"][0]["golden_id"]
+    client.delete("/api/v1/sources/plm/product/records/PN-1")
+    post(client, "plm", "product", [plm_part("PN-1", G1, Revision="D")])
+    actions = [h["action"] for h in client.get("/api/v1/xref/plm/product/PN-1").get_json()["history"]]
+    assert actions == ["link", "unlink", "link"]
+    versions = client.get(f"/api/v1/golden/product/{gid}/history").get_json()["versions"]
+    assert [v["status"] for v in versions] == ["active", "retired", "active"]
+    assert client.get(f"/api/v1/golden/product/{gid}?version=2").get_json()["status"] == "retired"
+    assert client.get(f"/api/v1/golden/product/{gid}?version=1").get_json()["status"] == "active"

@@ -26,14 +26,15 @@ def healthz() -> dict:
 def readyz() -> tuple[dict, int]:
     """The database answers and governance content is loaded."""
     from ..db import get_session
+    from ..migrate import head_revision
 
     gov = current_app.extensions.get("mdm.governance")
     try:
-        get_session().execute(text("SELECT 1"))
-        db_ok = True
+        revision = get_session().execute(text("SELECT version_num FROM alembic_version")).scalar()
+        db_state = "ok" if revision == head_revision() else f"schema at {revision}, run 'mdm db upgrade'"
     except Exception:  # noqa: BLE001 - any failure means not ready
-        db_ok = False
-    ready = db_ok and gov is not None
-    body = {"status": "ready" if ready else "not ready", "database": "ok" if db_ok else "unavailable",
+        db_state = "unavailable or not migrated"
+    ready = db_state == "ok" and gov is not None
+    body = {"status": "ready" if ready else "not ready", "database": db_state,
             "governance": gov.content_hash if gov else None}
     return body, 200 if ready else 503

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import MDMError
@@ -58,7 +59,14 @@ def from_unexpected(exc: Exception) -> Response:
     return problem(500, "Internal Server Error", "The hub failed to handle the request; the error is logged.")
 
 
+def from_database_error(exc: OperationalError) -> Response:
+    log.error("database unavailable: %s", exc)
+    return problem(503, "Database unavailable", "The database cannot be reached or is not migrated; "
+                   "the operator is told in the log.", headers={"Retry-After": "30"})
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OperationalError, from_database_error)
     app.register_error_handler(MDMError, from_mdm_error)
     app.register_error_handler(HTTPException, from_http_exception)
     app.register_error_handler(Exception, from_unexpected)

@@ -36,6 +36,12 @@ BATCH_BODY = {
 }
 
 
+def _key(system: str, domain: str, key: str) -> str:
+    """A key as the mapping normalises it, so a URL may use the source's own spelling."""
+    value = current().mappings[(system, domain)].key_transform(key)
+    return str(value) if value not in (None, "") else key
+
+
 def _ingestor(system: str, domain: str) -> Ingestor:
     return Ingestor(current_app.extensions["mdm.sessionmaker"], current(), system, domain,
                     actor=f"system:{system}", chunk_size=current_app.config["INGEST_CHUNK_SIZE"])
@@ -53,7 +59,8 @@ class Records(MethodView):
         summary = _ingestor(system, domain).run(records)
         body = summary.to_dict(with_results=query["results"] != "none")
         if query["results"] == "problems":
-            body["results"] = [r for r in body["results"] if r["result"] in ("quarantined", "rejected", "review")]
+            body["results"] = [r for r in body["results"]
+                               if any(x["severity"] != "info" for x in r.get("reasons", ()))]
         return body
 
 
@@ -70,14 +77,20 @@ class Record(MethodView):
         raw = parse_json(request.get_data(as_text=True))
         if not isinstance(raw, dict):
             raise InvalidInput("the body must be one JSON object")
-        key_field = gov.mappings[(system, domain)].key
-        if key_field in raw and str(raw[key_field]).strip() != key:
+        mapping = gov.mappings[(system, domain)]
+        key = _key(system, domain, key)
+        key_field = mapping.key
+        if key_field in raw and _key(system, domain, str(raw[key_field])) != key:
             raise InvalidInput(f"the body's {key_field!r} ({raw[key_field]!r}) differs from the URL's key ({key!r})")
         raw[key_field] = key
         result = _ingestor(system, domain).run([raw]).results[0]
-        if result.result == "quarantined":
+        reasons = result.reasons
+        if result.result == "unchanged" and any(r["rule"] == "still_quarantined" for r in reasons):
+            sr = source_service.source_record(get_session(), system, domain, key)
+            reasons = source_service.latest_version(get_session(), sr).issues
+        if result.result == "quarantined" or reasons is not result.reasons:
             errors: dict[str, list[str]] = {}
-            for r in result.reasons:
+            for r in reasons:
                 if r["severity"] == "error":
                     errors.setdefault(r.get("field", "_record"), []).append(r["message"])
             raise ValidationFailed(f"record {key!r} failed validation and is kept in quarantine "
@@ -88,15 +101,16 @@ class Record(MethodView):
     def delete(self, system: str, domain: str, key: str) -> dict[str, Any]:
         """Mark a record deleted at source; its golden record is recomputed (nothing is erased)."""
         return source_service.delete_source(current_app.extensions["mdm.sessionmaker"], current(), system, domain,
-                                            key, actor=f"system:{system}")
+                                            _key(system, domain, key), actor=f"system:{system}")
 
     @blp.response(200, SourceVersionSchema)
     def get(self, system: str, domain: str, key: str) -> dict[str, Any]:
         """The latest version of a source record as received and mapped, with its issues."""
         check_target(current(), system, domain)
         session = get_session()
-        sr = source_service.source_record(session, system, domain, key)
+        sr = source_service.source_record(session, system, domain, _key(system, domain, key))
         v = source_service.latest_version(session, sr)
-        return {"system": system, "domain": domain, "source_key": key, "status": sr.status, "golden_id": sr.golden_id,
+        return {"system": system, "domain": domain, "source_key": sr.source_key, "status": sr.status,
+                "golden_id": sr.golden_id,
                 "version": v.version, "accepted_version": sr.accepted_version, "payload": v.payload, "raw": v.raw,
                 "unknown_fields": v.unknown_fields, "issues": v.issues, "received_at": iso(v.received_at)}

@@ -8,6 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..db import get_session
+from ..errors import UnknownSystem
+from ..governance import current
 from ..services import golden as svc
 from .golden import _domain
 from .schemas import XrefSchema
@@ -20,4 +22,10 @@ class Xref(MethodView):
     @blp.response(200, XrefSchema)
     def get(self, system: str, domain: str, key: str) -> dict[str, Any]:
         """The golden id of a source key, with the history of its links."""
-        return svc.xref(get_session(), system, _domain(domain), key)
+        gov = current()
+        if system not in gov.systems:
+            raise UnknownSystem(f"unknown system {system!r}; declare it in lineage/systems.yaml")
+        mapping = gov.mappings.get((system, _domain(domain)))
+        if mapping is not None:
+            key = str(mapping.key_transform(key) or key)
+        return svc.xref(get_session(), system, domain, key)

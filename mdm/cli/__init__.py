@@ -6,6 +6,7 @@ import sys
 from typing import Any
 
 import click
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from ..errors import GovernanceError, MDMError
 
@@ -22,6 +23,11 @@ class HubGroup(click.Group):
             sys.exit(1)
         except MDMError as exc:
             click.echo(f"error: {exc.detail}", err=True)
+            sys.exit(1)
+        except (OperationalError, ProgrammingError) as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            click.echo(f"error: the database is not ready ({first}); check MDM_DATABASE_URL and run "
+                       "'mdm db upgrade'", err=True)
             sys.exit(1)
         except OSError as exc:
             click.echo(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), err=True)

@@ -95,7 +95,10 @@ def load(ctx: click.Context, system: str, domain: str, fmt: str | None, as_json:
 @click.pass_context
 def export(ctx: click.Context, what: str, domain: str, fmt: str, out: Path | None) -> None:
     """Export golden records or xref rows (system,source_key,golden_id) of a domain."""
+    from ..migrate import require_current
+
     app = make_app(ctx)
+    require_current(app.extensions["mdm.engine"])
     with app.app_context():
         rows = _golden_rows(app, domain) if what == "golden" else _xref_rows(app, domain)
         fh = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
@@ -110,10 +113,14 @@ def export(ctx: click.Context, what: str, domain: str, fmt: str, out: Path | Non
                 writer = csv.DictWriter(fh, fieldnames=header, extrasaction="ignore")
                 writer.writeheader()
                 for row in rows:
-                    writer.writerow({**row.pop("data", {}), **row} if what == "golden" else row)
+                    writer.writerow(_csv_row({**row.pop("data", {}), **row}) if what == "golden" else row)
         finally:
             if out:
                 fh.close()
+
+
+def _csv_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: ("true" if v else "false") if isinstance(v, bool) else v for k, v in row.items()}
 
 
 def _golden_rows(app: Any, domain: str, page: int = 2000) -> Iterator[dict[str, Any]]:
@@ -141,7 +148,7 @@ def _xref_rows(app: Any, domain: str, page: int = 5000) -> Iterator[dict[str, An
         with factory() as s:
             batch = s.execute(select(SourceRecord.id, SourceRecord.system, SourceRecord.source_key, SourceRecord.golden_id)
                               .where(SourceRecord.domain == domain, SourceRecord.id > after,
-                                     SourceRecord.golden_id.is_not(None))
+                                     SourceRecord.golden_id.is_not(None), SourceRecord.status != "deleted")
                               .order_by(SourceRecord.id).limit(page)).all()
         if not batch:
             return

@@ -14,8 +14,20 @@ __all__ = ["DOMAINS", "Governance", "current", "default_content_dir", "init_gove
 
 
 def init_governance(app: Flask) -> None:
-    """Load content at start-up; invalid content raises GovernanceError and the hub does not start."""
-    app.extensions["mdm.governance"] = load_governance(app.config["CONTENT_DIR"] or None)
+    """Load content at start-up; invalid content raises GovernanceError and the hub does not start.
+
+    The governance version is recorded now when the database is ready, else on the first write.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from ..services import governance_versions
+
+    gov = load_governance(app.config["CONTENT_DIR"] or None)
+    app.extensions["mdm.governance"] = gov
+    try:
+        governance_versions.ensure_recorded(app.extensions["mdm.sessionmaker"], gov)
+    except DBAPIError:
+        governance_versions.forget()
 
 
 def current() -> Governance:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -157,6 +158,11 @@ def _build_domain(r: _Reader, name: str, raw: dict, common: dict) -> Domain:
     local = raw.get("code_lists", {})
     fields: dict[str, FieldDef] = {}
     for fname, f in raw["fields"].items():
+        if f.get("pattern") is not None:
+            try:
+                re.compile(f["pattern"])
+            except re.error as exc:
+                r.problem(rel, f"$.fields.{fname}.pattern", f"not a valid regular expression: {exc}")
         cl = f.get("code_list")
         if cl and cl not in local and cl not in common:
             r.problem(rel, f"$.fields.{fname}.code_list", f"unknown code list {cl!r}")

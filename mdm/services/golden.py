@@ -16,16 +16,20 @@ from ..models import ChangeEvent, GoldenRecord, GoldenVersion, Identifier, Sourc
 
 def golden_view(rec: GoldenRecord, version: GoldenVersion | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "id": rec.id, "domain": rec.domain, "status": rec.status,
+        "id": rec.id, "domain": rec.domain, "status": version.status if version else rec.status,
         "version": version.version if version else rec.version,
         "data": version.data if version else rec.data,
         "created_at": iso(rec.created_at), "updated_at": iso(rec.updated_at),
     }
     if rec.merged_into:
         out["merged_into"] = rec.merged_into
+    if rec.quality_score is not None and version is None:
+        out["quality_score"] = rec.quality_score
     if version is not None:
         out.update(provenance=version.provenance, governance_version_id=version.governance_version_id,
                    version_created_at=iso(version.created_at), actor=version.actor)
+        if version.quality is not None:
+            out["quality"] = version.quality
     return out
 
 

@@ -1,4 +1,4 @@
-"""Golden-record id allocation: `PRD-000123`-style ids that never change once given."""
+"""Golden-record id allocation: `PRD-00000123`-style ids that never change once given."""
 
 from __future__ import annotations
 

@@ -361,10 +361,13 @@ class _Chunk:
         assert key is not None
         st = self.state.get(key)
         if st is not None and not self._changed(st, m):
-            why = f"same content as version {st.latest_version}" + (
-                " (still quarantined)" if st.status == "quarantined" else "")
+            why = [_info("content_hash", f"same content as version {st.latest_version}")]
+            if st.status == "quarantined":
+                why.append({"rule": "still_quarantined", "severity": "warning",
+                            "message": f"version {st.latest_version} is in quarantine; fix and resend, "
+                                       "or retry after a rule or mapping fix"})
             self.results.append(RecordResult(m.position, key, "unchanged", st.golden_id, st.latest_version,
-                                             [_info("content_hash", why)], m.unknown))
+                                             why, m.unknown))
             return
         if st is not None and st.prev_issues is not None and m.has_errors and st.latest_hash == m.content_hash \
                 and _same_issues(st.prev_issues, m.all_issues):
@@ -374,6 +377,7 @@ class _Chunk:
             return
         if st is None:
             st = self.state[key] = _State(None, None, 0, "", "new", None, m.site)
+        relink = st.status == "deleted" and st.golden_id is not None
         st.touched = True
         st.latest_version += 1
         st.latest_hash = m.content_hash
@@ -393,7 +397,7 @@ class _Chunk:
         st.accepted_version = st.latest_version
         result, target, explanation = self._match(m, st)
         self.members[target][(self.ing.system, key)] = Member(self.ing.system, key, st.latest_version, self.now, m.payload)
-        if st.golden_id != target:
+        if st.golden_id != target or relink:
             st.golden_id = target
             self.linked[target].append(key)
             self.xrefs.append((key, {"golden_id": target, "action": "link", "rule": explanation["rule"],

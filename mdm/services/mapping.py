@@ -88,9 +88,13 @@ class RecordMapper:
         self.mapping = mapping
         self.validator = _validator(json.dumps(gov.record_schemas[domain.name], sort_keys=True))
         self.certainly_valid = compile_domain(domain)
-        # Identifier fields match; other fields with a `check` are only validated (a lot's GTIN).
-        self.ident_fields = [(f.name, f.check, f.identifier_scope if f.identifier_kind else None)
-                             for f in domain.fields.values() if f.check]
+        # Identifier fields listed in the domain's match rules (all of them when none are listed) are
+        # matched on; other fields with a `check` are only validated (a lot's GTIN).
+        listed = set(gov.rules[domain.name].identifiers)
+        self.ident_fields = [
+            (f.name, f.check, f.identifier_scope if f.identifier_kind and (not listed or f.name in listed) else None)
+            for f in domain.fields.values() if f.check
+        ]
         self.has_site_field = "site" in domain.fields
         checks = gov.rules[domain.name].checks if rules_enabled else ()
         self.checks = [c for c in checks if not c.needs_db and c.rule.applies_to_system(system.name)]
