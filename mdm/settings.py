@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_BATCH_RECORDS": 50_000,
     "INGEST_CHUNK_SIZE": 500,
+    # Configured quality rules (rules/<domain>.yaml); dictionary validation always runs.
+    "QUALITY_RULES": True,
     "DEFAULT_PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 1000,
     "SECRET_KEY": "dev-only-not-secret",

@@ -1,26 +1,31 @@
-"""The field dictionary as a contract: domains, fields, code lists, JSON Schemas, mappings; governance versions;
-quarantined records."""
+"""The field dictionary as a contract: domains, fields, code lists, JSON Schemas, mappings; governance versions."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from ..db import get_session
-from ..errors import NotFound
+from ..errors import GovernanceError, MDMError, NotFound
 from ..governance import current
-from ..models import GovernanceVersion, SourceRecord, SourceVersion, iso
+from ..models import GovernanceVersion, iso
 from .golden import _domain
 from .schemas import (
     DictionaryIndexSchema,
+    GovernanceReloadSchema,
     GovernanceVersionSchema,
     GovernanceVersionSummarySchema,
-    QuarantinePageSchema,
-    QuarantineQuerySchema,
 )
+
+
+class ContentRefused(MDMError):
+    status = 422
+    title = "Invalid governance content"
+
 
 blp = Blueprint("dictionary", __name__, description="Field dictionary, mappings and governance versions")
 
@@ -96,25 +101,17 @@ class GovernanceVersionOne(MethodView):
                 "current": r.content_hash == current().content_hash, "snapshot": r.snapshot}
 
 
-@blp.route("/quarantine")
-class Quarantine(MethodView):
-    @blp.arguments(QuarantineQuerySchema, location="query")
-    @blp.response(200, QuarantinePageSchema)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Source records whose latest version is quarantined, with every reason."""
-        sr, sv = SourceRecord, SourceVersion
-        q = (select(sr, sv).join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.latest_version))
-             .where(sr.status == "quarantined", sr.id > args["after"]))
-        if args.get("domain"):
-            q = q.where(sr.domain == _domain(args["domain"]))
-        if args.get("system"):
-            q = q.where(sr.system == args["system"])
-        rows = get_session().execute(q.order_by(sr.id).limit(args["limit"] + 1)).all()
-        page = rows[: args["limit"]]
-        return {
-            "items": [{"system": r.system, "domain": r.domain, "source_key": r.source_key, "status": r.status,
-                       "golden_id": r.golden_id, "version": v.version, "accepted_version": r.accepted_version,
-                       "payload": v.payload, "raw": v.raw, "unknown_fields": v.unknown_fields, "issues": v.issues,
-                       "received_at": iso(v.received_at)} for r, v in page],
-            "next_after": page[-1][0].id if len(rows) > args["limit"] else None,
-        }
+@blp.route("/governance/reload")
+class GovernanceReload(MethodView):
+    @blp.response(200, GovernanceReloadSchema)
+    def post(self) -> dict[str, Any]:
+        """Load the governance content again without a restart; refused with every problem when invalid."""
+        from ..governance import reload
+
+        old = current().content_hash
+        try:
+            gov, version_id = reload(current_app._get_current_object())  # type: ignore[attr-defined]
+        except GovernanceError as exc:
+            raise ContentRefused(exc.detail + "; the content in force stays", exc.errors) from None
+        return {"content_hash": gov.content_hash, "governance_version_id": version_id,
+                "changed": gov.content_hash != old}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 IDENTIFIER_FILTERS = ("gtin", "udi_di", "gln", "duns", "national_id", "asset_id", "lot_number")
@@ -51,6 +53,7 @@ class DeleteResultSchema(Schema):
 
 class SourceVersionSchema(Schema):
     system = fields.String(required=True)
+    site = fields.String(allow_none=True)
     domain = fields.String(required=True)
     source_key = fields.String(required=True)
     status = fields.String(required=True)
@@ -78,6 +81,8 @@ class GoldenSchema(Schema):
     version_created_at = fields.String()
     actor = fields.String()
     sources = fields.List(fields.Dict())
+    quality_score = fields.Float(metadata={"description": "share of the domain's record rules passed, 0-100"})
+    quality = fields.Dict(metadata={"description": "score, rules evaluated and failed for this version"})
 
 
 class GoldenPageSchema(Schema):
@@ -111,6 +116,7 @@ class GoldenVersionSchema(Schema):
     data = fields.Dict(required=True)
     provenance = fields.Dict(required=True)
     explanation = fields.Dict(allow_none=True)
+    quality = fields.Dict(allow_none=True)
     actor = fields.String(required=True)
     reason = fields.String(allow_none=True)
     governance_version_id = fields.Integer(allow_none=True)
@@ -165,11 +171,50 @@ class ChangeQuerySchema(Schema):
     domain = fields.String(validate=validate.OneOf(["product", "lot", "equipment", "supplier", "customer"]))
 
 
+DOMAIN_FIELD: dict[str, Any] = {"validate": validate.OneOf(["product", "lot", "equipment", "supplier", "customer"])}
+
+
 class QuarantineQuerySchema(Schema):
-    domain = fields.String(validate=validate.OneOf(["product", "lot", "equipment", "supplier", "customer"]))
+    domain = fields.String(**DOMAIN_FIELD)
     system = fields.String()
+    site = fields.String()
+    rule = fields.String(metadata={"description": "a rule id, or a prefix such as 'lot.' or 'lot.product'"})
     after = fields.Integer(load_default=0, validate=validate.Range(min=0))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=1000))
+
+
+class RetryRequestSchema(Schema):
+    domain = fields.String(**DOMAIN_FIELD)
+    system = fields.String()
+    site = fields.String()
+    rule = fields.String()
+    keys = fields.List(fields.String(), validate=validate.Length(min=1, max=10_000))
+    reason = fields.String(metadata={"description": "why the records are retried (kept with the runs)"})
+
+
+class RetryResultSchema(Schema):
+    retried = fields.Integer(required=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    runs = fields.List(fields.Dict(), required=True)
+
+
+class QualityQuerySchema(Schema):
+    domain = fields.String(**DOMAIN_FIELD)
+    runs = fields.Integer(load_default=20, validate=validate.Range(min=1, max=500))
+
+
+class QualitySummarySchema(Schema):
+    domains = fields.List(fields.Dict(), required=True, metadata={"description": "records accepted / quarantined"})
+    systems = fields.List(fields.Dict(), required=True)
+    rules = fields.List(fields.Dict(), required=True, metadata={"description": "evaluated / failed over all runs"})
+    runs = fields.List(fields.Dict(), required=True, metadata={"description": "latest runs, oldest first: the trend"})
+    golden = fields.List(fields.Dict(), required=True, metadata={"description": "golden-record quality scores"})
+
+
+class GovernanceReloadSchema(Schema):
+    content_hash = fields.String(required=True)
+    governance_version_id = fields.Integer(required=True)
+    changed = fields.Boolean(required=True)
 
 
 class QuarantinePageSchema(Schema):

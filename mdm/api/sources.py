@@ -44,7 +44,8 @@ def _key(system: str, domain: str, key: str) -> str:
 
 def _ingestor(system: str, domain: str) -> Ingestor:
     return Ingestor(current_app.extensions["mdm.sessionmaker"], current(), system, domain,
-                    actor=f"system:{system}", chunk_size=current_app.config["INGEST_CHUNK_SIZE"])
+                    actor=f"system:{system}", chunk_size=current_app.config["INGEST_CHUNK_SIZE"],
+                    rules_enabled=bool(current_app.config["QUALITY_RULES"]))
 
 
 @blp.route("/sources/<string:system>/<string:domain>/records")

@@ -53,9 +53,9 @@ def make_app(ctx: click.Context, **extra: Any) -> Any:
     return create_app(overrides)
 
 
-from . import admin, data
+from . import admin, data, quality
 
-__all__ = ["admin", "cli", "data", "main", "make_app"]
+__all__ = ["admin", "cli", "data", "main", "make_app", "quality"]
 
 
 def main() -> None:

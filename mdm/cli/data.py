@@ -52,7 +52,8 @@ def load_file(app: Any, system: str, domain: str, path: Path, fmt: str | None, p
         check_target(gov, system, domain)
         records = read_file(path, fmt)
         ingestor = Ingestor(app.extensions["mdm.sessionmaker"], gov, system, domain, actor=f"cli:{system}",
-                            chunk_size=app.config["INGEST_CHUNK_SIZE"])
+                            chunk_size=app.config["INGEST_CHUNK_SIZE"],
+                            rules_enabled=bool(app.config["QUALITY_RULES"]))
         if not progress:
             return ingestor.run(records)
         from tqdm import tqdm

@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from .loader import default_content_dir, load_governance
 from .model import DOMAINS, Governance
 
-__all__ = ["DOMAINS", "Governance", "current", "default_content_dir", "init_governance", "load_governance"]
+__all__ = ["DOMAINS", "Governance", "current", "default_content_dir", "init_governance", "load_governance", "reload"]
 
 
 def init_governance(app: Flask) -> None:
@@ -32,3 +32,21 @@ def init_governance(app: Flask) -> None:
 
 def current() -> Governance:
     return current_app.extensions["mdm.governance"]
+
+
+def reload(app: Flask) -> tuple[Governance, int]:
+    """Load the content folder again and put it in force in this process.
+
+    Raises:
+        GovernanceError: the new content is invalid; the content in force stays.
+
+    Returns:
+        The governance now in force and its recorded version id. With several worker processes, each
+        reloads on its own request (or restart); the content hash in every response tells them apart.
+    """
+    from ..services import governance_versions
+
+    gov = load_governance(app.config["CONTENT_DIR"] or None)
+    version_id = governance_versions.ensure_recorded(app.extensions["mdm.sessionmaker"], gov)
+    app.extensions["mdm.governance"] = gov
+    return gov, version_id

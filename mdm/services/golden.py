@@ -61,7 +61,7 @@ def history(session: Session, rec: GoldenRecord) -> list[dict[str, Any]]:
     versions = session.scalars(
         select(GoldenVersion).where(GoldenVersion.golden_id == rec.id).order_by(GoldenVersion.version)).all()
     return [{"version": v.version, "status": v.status, "data": v.data, "provenance": v.provenance,
-             "explanation": v.explanation, "actor": v.actor, "reason": v.reason,
+             "explanation": v.explanation, "quality": v.quality, "actor": v.actor, "reason": v.reason,
              "governance_version_id": v.governance_version_id, "created_at": iso(v.created_at)}
             for v in versions]
 

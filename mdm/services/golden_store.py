@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..governance.model import Governance
 from ..models import ChangeEvent, GoldenRecord, GoldenVersion, SourceRecord, SourceVersion, utcnow
+from ..quality.score import score
 from .survivorship import Member, survive
 
 
@@ -65,10 +66,11 @@ def rebuild(session: Session, gov: Governance, golden_id: str, *, actor: str, re
     if data == row.data and status == row.status:
         return None
     version = row.version + 1
+    quality = score(gov.rules[row.domain], data)
     session.execute(update(GoldenRecord).where(GoldenRecord.id == golden_id).values(
-        version=version, data=data, status=status, updated_at=now))
+        version=version, data=data, status=status, quality_score=quality["score"], updated_at=now))
     session.execute(insert(GoldenVersion).values(
-        golden_id=golden_id, version=version, status=status, data=data, provenance=provenance,
+        golden_id=golden_id, version=version, status=status, data=data, provenance=provenance, quality=quality,
         explanation=explanation, governance_version_id=gov_version_id, run_id=run_id, actor=actor,
         reason=reason, created_at=now))
     append_changes(session, [{"golden_id": golden_id, "domain": row.domain,

@@ -41,6 +41,7 @@ from ..models import (
     utcnow,
 )
 from ..quality import Context
+from ..quality.score import score
 from ..quality.stats import RunStats
 from . import governance_versions, ids
 from .golden_store import append_changes, load_members, lock_goldens
@@ -306,7 +307,7 @@ class _Chunk:
         todo = []
         for m in keyed:
             m.db_issues, m.db_evaluated = [], []  # a retried chunk evaluates afresh
-            if checks and not m.has_errors and self._will_write(m):
+            if checks and self._will_write(m):
                 todo.append(m)
         if not todo:
             return
@@ -314,8 +315,10 @@ class _Chunk:
         for m in todo:
             st = self.state.get(m.key or "")
             ctx = Context(self.ing.system, m.site, self.ing.mapper.today, lookups, st.golden_id if st else None)
+            # every reason is reported, but a field that failed its own rule is not judged again
+            failed_fields = {i.get("field") for i in m.issues if i["severity"] == "error"}
             for check in checks:
-                if check.rule.sites and m.site not in check.rule.sites:
+                if (check.rule.sites and m.site not in check.rule.sites) or failed_fields & check.field_names:
                     continue
                 failures = check.evaluate(m.payload, ctx)
                 if failures is not None:
@@ -510,19 +513,21 @@ class _Chunk:
             data, provenance = survive(self.ing.domain, self.ing.rules, ordered)
             gid = real(golden)
             linked = self.linked.get(golden, [])
+            quality = score(self.ing.rules, data, self.ing.mapper.today)
             if golden.startswith(_NEW):
                 version, kind = 1, "created"
                 new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
-                                 "created_at": self.now, "updated_at": self.now})
+                                 "quality_score": quality["score"], "created_at": self.now, "updated_at": self.now})
             else:
                 row = current[golden]
                 if data == row.data and not linked and row.status == "active":
                     continue
                 version, kind = row.version + 1, "updated"
                 updates.append({"id": gid, "version": version, "data": data, "status": "active",
-                                "updated_at": self.now})
+                                "quality_score": quality["score"], "updated_at": self.now})
             versions.append({"golden_id": gid, "version": version, "status": "active", "data": data,
                              "provenance": provenance, "governance_version_id": self.ing.gov_version_id,
+                             "quality": quality,
                              "explanation": {"linked": [{"system": self.ing.system, "source_key": k} for k in linked]},
                              "run_id": self.run_id, "actor": self.ing.actor, "created_at": self.now})
             changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,

@@ -1,0 +1,113 @@
+"""Scorecards, quarantine listing and retry, governance reload: through the API and the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import yaml
+from helpers import gtin, post, results
+
+from mdm.cli import cli
+
+G1 = gtin("0401234512345")
+
+
+def lot(batch: str, g: str, **extra) -> dict:
+    return {"batchId": batch, "lotNo": f"L{batch}", "gtin": g, "siteCode": "GAL", "mfgDate": "2024-01-10",
+            "expDate": "2026-01-10", "goodQty": 100, **extra}
+
+
+def part(pn: str, g: str) -> dict:
+    return {"PartNumber": pn, "GTIN": g, "Name": "Stent", "BrandName": "Arteria"}
+
+
+def test_a_lot_waits_in_quarantine_for_its_product_and_retry_accepts_it(client) -> None:
+    body = post(client, "mes", "lot", [lot("B1", G1)])
+    assert results(body) == ["quarantined"]
+    assert [r["rule"] for r in body["results"][0]["reasons"]] == ["lot.product.exists"]
+    q = client.get("/api/v1/quarantine", query_string={"rule": "lot.product"}).get_json()["items"]
+    assert [i["source_key"] for i in q] == ["B1"]
+
+    product = post(client, "plm", "product", [part("PN-1", G1)])["results"][0]["golden_id"]
+    # resending the same content does not change the verdict by itself...
+    assert results(post(client, "mes", "lot", [lot("B1", G1)])) == ["unchanged"]
+    # ...a retry does, and it is recorded as a new version
+    retried = client.post("/api/v1/quarantine/retry", json={"domain": "lot"}).get_json()
+    assert retried["retried"] == 1 and retried["counts"]["created"] == 1
+    assert client.get("/api/v1/quarantine").get_json()["items"] == []
+    src = client.get("/api/v1/sources/mes/lot/records/B1").get_json()
+    assert src["status"] == "active" and src["version"] == 2 and src["payload"]["product_id"] == product
+    golden = client.get(f"/api/v1/golden/lot/{src['golden_id']}").get_json()
+    assert golden["data"]["product_id"] == product
+
+
+def test_retry_without_a_fix_writes_nothing_new(client) -> None:
+    post(client, "mes", "lot", [lot("B2", G1, expDate="2023-01-01")])
+    first = client.post("/api/v1/quarantine/retry", json={}).get_json()
+    assert first["counts"]["quarantined"] == 1
+    src = client.get("/api/v1/sources/mes/lot/records/B2").get_json()
+    assert src["version"] == 1  # same reasons: no new version
+    reasons = {i["rule"] for i in src["issues"]}
+    assert {"lot.expiry_after_manufacture", "lot.product.exists"} <= reasons
+
+
+def test_quality_summary_counts_rules_and_runs(client) -> None:
+    post(client, "plm", "product", [part("PN-1", G1)])
+    post(client, "mes", "lot", [lot("B1", G1), lot("B2", G1, expDate="2023-01-01"), lot("B3", G1)])
+    s = client.get("/api/v1/quality/summary").get_json()
+    lots = next(d for d in s["domains"] if d["domain"] == "lot")
+    assert (lots["records"], lots["accepted"], lots["quarantined"]) == (3, 2, 1)
+    assert lots["pass_rate"] == round(200 / 3, 2)
+    rule = next(r for r in s["rules"] if r["rule_id"] == "lot.expiry_after_manufacture")
+    assert (rule["evaluated"], rule["failed"], rule["severity"]) == (3, 1, "error")
+    assert [r["domain"] for r in s["runs"]] == ["product", "lot"]
+    assert s["runs"][-1]["pass_rate"] == round(200 / 3, 2)
+    golden = {g["domain"]: g for g in s["golden"]}
+    assert golden["product"]["records"] == 1 and golden["product"]["average_score"] is not None
+
+
+def test_golden_records_carry_a_quality_score(client) -> None:
+    gid = post(client, "plm", "product", [part("PN-1", G1)])["results"][0]["golden_id"]
+    rec = client.get(f"/api/v1/golden/product/{gid}").get_json()
+    assert rec["quality"]["score"] == 100.0 and rec["quality"]["failed"] == []
+
+
+def test_cli_quality_report_and_quarantine(runner, client) -> None:
+    post(client, "mes", "lot", [lot("B9", G1)])
+    report = runner.invoke(cli, ["quality", "report", "--json"])
+    assert report.exit_code == 0, report.output
+    assert json.loads(report.output)["domains"][0]["quarantined"] == 1
+    table = runner.invoke(cli, ["quality", "report"])
+    assert "lot.product.exists" in table.output
+    listed = runner.invoke(cli, ["quarantine", "list", "--domain", "lot"])
+    assert "mes/lot/B9" in listed.output and "lot.product.exists" in listed.output
+    post(client, "plm", "product", [part("PN-1", G1)])
+    retried = runner.invoke(cli, ["quarantine", "retry", "--domain", "lot", "--json"])
+    assert retried.exit_code == 0 and json.loads(retried.output)["counts"]["created"] == 1
+
+
+def test_governance_reload_without_restart(app, client, tmp_path) -> None:
+    from mdm.governance import default_content_dir
+
+    for part_ in ("dictionary", "rules", "lineage"):
+        shutil.copytree(default_content_dir() / part_, tmp_path / part_)
+    app.config["CONTENT_DIR"] = str(tmp_path)
+    same = client.post("/api/v1/governance/reload").get_json()
+    assert same["changed"] is False
+
+    path = tmp_path / "rules/lot.yaml"
+    rules = yaml.safe_load(path.read_text())
+    rules["quality"] = [r for r in rules["quality"] if r["id"] != "lot.product.exists"]
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True))
+    changed = client.post("/api/v1/governance/reload").get_json()
+    assert changed["changed"] is True
+    assert results(post(client, "mes", "lot", [lot("B1", G1)])) == ["created"]  # the rule is gone
+    versions = client.get("/api/v1/governance/versions").get_json()
+    assert len(versions) == 2 and versions[0]["current"] is True
+
+    rules["quality"].append({"id": "x", "kind": "no_such_kind", "severity": "error", "message": "m"})
+    path.write_text(yaml.safe_dump(rules, allow_unicode=True))
+    refused = client.post("/api/v1/governance/reload")
+    assert refused.status_code == 422 and "no_such_kind" in json.dumps(refused.get_json()["errors"])
+    assert client.get("/api/v1/dictionary").get_json()["governance_hash"] == changed["content_hash"]
