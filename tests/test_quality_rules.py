@@ -17,8 +17,7 @@ from jsonschema import Draft202012Validator
 from mdm.errors import GovernanceError
 from mdm.governance import default_content_dir, load_governance
 from mdm.identifiers import hibcc_check_character
-from mdm.quality import CHECKS, Context, RuleDef
-from mdm.quality import gs1
+from mdm.quality import CHECKS, Context, RuleDef, gs1
 
 TODAY = dt.date(2026, 6, 15)
 YESTERDAY, TOMORROW = (TODAY - dt.timedelta(days=1)).isoformat(), (TODAY + dt.timedelta(days=1)).isoformat()
