@@ -111,3 +111,12 @@ def test_governance_reload_without_restart(app, client, tmp_path) -> None:
     refused = client.post("/api/v1/governance/reload")
     assert refused.status_code == 422 and "no_such_kind" in json.dumps(refused.get_json()["errors"])
     assert client.get("/api/v1/dictionary").get_json()["governance_hash"] == changed["content_hash"]
+
+
+def test_rules_endpoints(client) -> None:
+    index = client.get("/api/v1/rules").get_json()
+    assert "date_order" in index["kinds"] and set(index["domains"]) == {"product", "lot", "equipment", "supplier",
+                                                                        "customer"}
+    lot_rules = client.get("/api/v1/rules/lot").get_json()
+    assert any(q["id"] == "lot.expiry_after_manufacture" for q in lot_rules["quality"])
+    assert client.get("/api/v1/rules/widget").status_code == 404

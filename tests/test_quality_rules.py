@@ -206,7 +206,7 @@ PURE_CASES = [
          "company prefix changed"),
     case("basic_udi_di", "product", {"field": "basic_udi_di"}, {"basic_udi_di": GMN_OK.replace("Ad4X", "AD4X")},
          "fail", "model reference case changed"),
-    case("basic_udi_di", "product", {"field": "basic_udi_di"}, {"basic_udi_di": "12345A2K"[:-1]}, "fail",
+    case("basic_udi_di", "product", {"field": "basic_udi_di"}, {"basic_udi_di": "12345A2"}, "fail",
          "too short"),
     case("basic_udi_di", "product", {"field": "basic_udi_di"}, {}, "n/a", "missing"),
     # not_expired, relative to the context's today
@@ -241,16 +241,16 @@ def test_record_level_kind(governance, kind, domain, params, payload, expected) 
         assert [(f.rule.id, f.field, f.message) for f in failures] == [("t", name, "m")]
         issue = failures[0].to_issue()
         assert (issue["rule"], issue["kind"], issue["severity"], issue["field"]) == ("t", kind, "error", name)
-        if payload.get(name) is not None:
+        if kind not in ("required", "conditional_required"):  # these report a missing value
             assert issue["value"] == payload[name]
 
 
 def test_every_record_level_kind_has_a_table() -> None:
     tabled = {p.values[0] for p in PURE_CASES}
     pure = {k for k, cls in CHECKS.items() if not cls.needs_db}
-    assert pure == tabled == {"required", "pattern", "code_list", "range", "length", "date_order",
-                              "conditional_required", "gs1_check_digit", "udi_di", "basic_udi_di", "udi_pi",
-                              "not_expired"} - {"udi_pi"}  # udi_pi has its own table below
+    assert pure == {"required", "pattern", "code_list", "range", "length", "date_order", "conditional_required",
+                    "gs1_check_digit", "udi_di", "basic_udi_di", "udi_pi", "not_expired"}
+    assert tabled == pure - {"udi_pi"}  # udi_pi has its own table below
 
 
 def test_range_max_today_defaults_to_the_real_today(governance) -> None:
@@ -267,6 +267,7 @@ UDI_PI = {"field": "udi_pi", "gtin": "gtin", "lot": "lot_number", "expiry": "exp
           "production": "manufacture_date"}
 LOT = {"gtin": G, "lot_number": "A123B", "manufacture_date": "2025-01-31", "expiry_date": "2027-01-31"}
 GS = gs1.GS
+PARSED_PART = {"gtin": "gtin", "lot_number": "lot", "expiry_date": "expiry_date", "manufacture_date": "production_date"}
 
 
 def pi(name: str, udi: str, expected: str, bad_fields: tuple[str, ...] = (), record: dict | None = None,
@@ -279,7 +280,7 @@ UDI_PI_CASES = [
     pi("bracketed, agrees", f"(01){G}(11)250131(17)270131(10)A123B", "pass"),
     pi("bracketed, other AI order", f"(10)A123B(17)270131(01){G}", "pass"),
     pi("bracketed, with serial", f"(01){G}(17)270131(10)A123B(21)SN0001", "pass"),
-    pi("GS separated, agrees", f"01{G}1125013117270131" f"10A123B", "pass"),
+    pi("raw, fixed-length fields need no GS", f"01{G}112501311727013110A123B", "pass"),
     pi("GS separated, lot in the middle", f"01{G}10A123B{GS}17270131", "pass"),
     pi("GS separated, symbology id and FNC1 first", f"]d2{GS}01{G}10A123B{GS}17270131{GS}21SN1", "pass"),
     pi("scanner CR/LF around it", f"01{G}10A123B\r\n", "pass"),
@@ -334,10 +335,7 @@ def test_udi_pi(governance, params, payload, expected, bad_fields) -> None:
                 gs1.parse_element_string(payload["udi_pi"], today=TODAY)
             assert f.message == f"udi_pi: {parse.value}"
         else:  # the rule's message, then what the UDI says against what the record says
-            parsed = gs1.parse_element_string(payload["udi_pi"], today=TODAY)
-            part = {v: k for k, v in UDI_PI.items()}[f.field]
-            said = parsed[{"gtin": "gtin", "lot": "lot", "expiry": "expiry_date",
-                           "production": "production_date"}[part]]
+            said = gs1.parse_element_string(payload["udi_pi"], today=TODAY)[PARSED_PART[f.field]]
             assert f.message.startswith("m: the UDI says ")
             assert said in f.message and f"the record's {f.field} is {payload[f.field]}" in f.message
 
@@ -360,11 +358,15 @@ def _rule(rule_id: str, kind: str, params: dict | None = None, **extra) -> dict[
     return {**out, **extra}
 
 
-RE_ERROR = ""
-try:
-    re.compile(r"^(\d{5}$")
-except re.error as exc:
-    RE_ERROR = str(exc)
+def _re_error(pattern: str) -> str:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        return str(exc)
+    raise AssertionError(f"{pattern!r} compiles")
+
+
+BAD_REGEX = r"^(\d{5}$"
 
 BAD_RULES = [
     pytest.param("product", _rule("t.kind", "no_such_kind", {"field": "gtin"}), ".kind",
@@ -382,8 +384,8 @@ BAD_RULES = [
     pytest.param("lot", _rule("t.ref", "reference", {"field": "product_id", "domain": "product",
                                                      "resolve": {"gtin": "ean"}}),
                  ".params.resolve.gtin", "'ean' is not a field of lot", id="resolve field not in domain"),
-    pytest.param("product", _rule("t.regex", "pattern", {"field": "gmdn_code", "pattern": r"^(\d{5}$"}),
-                 ".params.pattern", f"not a valid regular expression: {RE_ERROR}", id="malformed regex"),
+    pytest.param("product", _rule("t.regex", "pattern", {"field": "gmdn_code", "pattern": BAD_REGEX}),
+                 ".params.pattern", "not a valid regular expression: " + _re_error(BAD_REGEX), id="malformed regex"),
     pytest.param("product", _rule("t.noparam", "pattern", {"field": "gmdn_code"}), ".params",
                  "'pattern' is a required property", id="missing required param"),
     pytest.param("lot", _rule("t.noafter", "date_order", {"before": "manufacture_date"}), ".params",
@@ -468,14 +470,6 @@ def test_every_bad_rule_is_reported_at_once(content) -> None:
     assert len(expected) == len(BAD_RULES) + 3
 
 
-def _re_error(pattern: str) -> str:
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        return str(exc)
-    raise AssertionError(f"{pattern!r} compiles")
-
-
 def test_a_disabled_rule_is_validated_but_not_compiled(content) -> None:
     _append_rules(content, "product", [_rule("t.off", "required", {"field": "brand_name"}, enabled=False)])
     gov = load_governance(content)
@@ -485,11 +479,31 @@ def test_a_disabled_rule_is_validated_but_not_compiled(content) -> None:
     assert "'colour' is not a field of product" in report
 
 
+@pytest.mark.parametrize("param, value", [("status_field", "approval_state"), ("expiry_field", "cert_expiry")])
+def test_reference_state_fields_must_be_fields_of_the_referenced_domain(content, param, value) -> None:
+    params = {"field": "manufacturer_id", "domain": "supplier", "status_field": "approval_status",
+              "bad_status": ["disqualified"], "expiry_field": "certificate_expiry", param: value}
+    i = _append_rules(content, "product", [{**_rule("t.state", "reference_state", params), "severity": "warning"}])
+    _, problems = _load_problems(content)
+    assert [(f, p) for f, p, _ in problems] == [("rules/product.yaml", f"$.quality[{i}].params.{param}")]
+    assert f"{value!r}" in problems[0][2] and "supplier" in problems[0][2]
+
+
+def test_a_code_list_rule_needs_codes_to_compare_with(content) -> None:
+    # brand_name has no code list in the dictionary: without `codes` every brand name would fail
+    i = _append_rules(content, "product", [_rule("t.codes", "code_list", {"field": "brand_name"})])
+    report, problems = _load_problems(content)
+    assert len(problems) == 1, report
+    assert problems[0][0] == "rules/product.yaml" and problems[0][1].startswith(f"$.quality[{i}].params")
+    assert "brand_name" in problems[0][2]
+
+
 # -- 3. the kinds that read the hub, through the API ----------------------------------------------------
 
 G1 = gtin("0401234512345")
 G2 = gtin("0401234512346")
 G_NONE = gtin("0401234599999")
+BAD_G1 = G1[:-1] + str((int(G1[-1]) + 1) % 10)
 
 
 def plm_part(pn: str, g: str, **extra) -> dict:
@@ -558,8 +572,7 @@ def test_lot_product_reference(client, products, system, lots, expected, errors)
             assert lot["data"]["gtin"] == g
         elif "lot.product.exists" in _rules_of(res["reasons"]):
             reason = next(r for r in res["reasons"] if r["rule"] == "lot.product.exists")
-            assert reason == {"rule": "lot.product.exists", "kind": "reference", "severity": "error",
-                              "field": "product_id",
+            assert reason == {"rule": "lot.product.exists", "kind": "reference", "severity": "error", "field": "product_id",
                               "message": f"The lot must belong to an active product: no product has gtin {g}"}
     quarantined = [raw.get("batchId") or raw.get("CHARG_ID") for raw, r in zip(lots, body["results"])
                    if r["result"] == "quarantined"]
@@ -567,19 +580,34 @@ def test_lot_product_reference(client, products, system, lots, expected, errors)
     assert [i["source_key"] for i in q] == quarantined
 
 
-@pytest.mark.parametrize("product_id, message", [
-    ("PRD-99999999", "The lot must belong to an active product: PRD-99999999 does not exist"),
-    ("LOT-00000001", "The lot must belong to an active product: LOT-00000001 does not exist"),
-])
-def test_an_explicit_product_id_must_exist(client, product_id, message) -> None:
+def _retired_product(client) -> str:
+    """A product whose only source deleted it: its golden record is retired."""
+    golden_id = _product_ids(client, [plm_part("PN-2", G2)])[G2]
+    assert client.delete("/api/v1/sources/plm/product/records/PN-2").status_code == 200
+    return golden_id
+
+
+@pytest.mark.parametrize("product_id, problem", [
+    (lambda client: "PRD-99999999", "{} does not exist"),
+    (_retired_product, "{} is retired"),
+], ids=["no such product", "retired product"])
+def test_an_explicit_product_id_must_be_an_active_product(client, product_id, problem) -> None:
     _product_ids(client, [plm_part("PN-1", G1)])
-    row = {"source_key": "C-1", "lot_number": "24A001", "gtin": G1, "site": "GAL", "product_id": product_id,
+    ref = product_id(client)
+    row = {"source_key": "C-1", "lot_number": "24A001", "gtin": G1, "site": "GAL", "product_id": ref,
            "manufacture_date": "2024-01-10", "expiry_date": "2026-01-10"}
     body = post(client, "csv-import", "lot", [row])
     assert results(body) == ["quarantined"]
-    assert [r for r in body["results"][0]["reasons"] if r["rule"] == "lot.product.exists"] == [
-        {"rule": "lot.product.exists", "kind": "reference", "severity": "error", "field": "product_id",
-         "value": product_id, "message": message}]
+    assert [r for r in body["results"][0]["reasons"] if r["severity"] == "error"] == [
+        {"rule": "lot.product.exists", "kind": "reference", "severity": "error", "field": "product_id", "value": ref,
+         "message": "The lot must belong to an active product: " + problem.format(ref)}]
+
+
+def test_a_product_id_that_fails_its_pattern_is_not_also_looked_up(client) -> None:
+    row = {"source_key": "C-1", "lot_number": "24A001", "gtin": G1, "site": "GAL", "product_id": "LOT-00000001"}
+    body = post(client, "csv-import", "lot", [row])
+    assert results(body) == ["quarantined"]
+    assert _rules_of(body["results"][0]["reasons"]) == {"lot.product_id.pattern"}
 
 
 def test_a_retried_lot_resolves_its_product_once_it_exists(client) -> None:
@@ -608,7 +636,7 @@ BAD_LOTS = [
                  {("lot.udi_pi.consistent", "gtin"), ("lot.udi_pi.consistent", "lot_number"),
                   ("lot.udi_pi.consistent", "expiry_date")},
                  id="UDI of another lot"),
-    pytest.param(mes_lot("B-BAD", "24A009", G1, exp="2024-01-10", udiHri="(01)04012345123450(10)24A009"),
+    pytest.param(mes_lot("B-BAD", "24A009", G1, exp="2024-01-10", udiHri=f"(01){BAD_G1}(10)24A009"),
                  {("lot.expiry_after_manufacture", "expiry_date"), ("lot.udi_pi.consistent", "udi_pi")},
                  id="expiry before manufacture and an unreadable UDI"),
     pytest.param(mes_lot("B-BAD", "24A009", G_NONE, exp="2024-01-10"),
@@ -663,3 +691,52 @@ def test_reference_state_warns_about_a_disqualified_or_expired_manufacturer(clie
                 if r["rule"] == "product.manufacturer.qualified"]
     assert messages == [f"The manufacturer is not qualified: {sup[1]} is disqualified",
                         f"The manufacturer is not qualified: the certificate of {sup[2]} expired on 2020-01-01"]
+
+
+def test_unique_flags_a_gtin_now_held_by_another_golden_record(client) -> None:
+    ids = _product_ids(client, [plm_part("PN-1", G1), plm_part("PN-2", G2)])
+    body = post(client, "plm", "product", [plm_part("PN-1", G2)])  # PN-1 now carries PN-2's GTIN
+    res = body["results"][0]
+    assert (res["result"], res["golden_id"]) == ("review", ids[G1])
+    assert [r for r in res["reasons"] if r["rule"] == "product.gtin.unique"] == [
+        {"rule": "product.gtin.unique", "kind": "unique", "severity": "warning", "field": "gtin", "value": G2,
+         "message": f"The GTIN is held by another golden record: {G2} belongs to {ids[G2]}"}]
+    # a new version that keeps the record's own GTIN is not flagged
+    again = post(client, "plm", "product", [plm_part("PN-2", G2, Revision="C")])["results"][0]
+    assert again["result"] == "linked"
+    assert not [r for r in again["reasons"] if r["rule"] == "product.gtin.unique"]
+
+
+@pytest.fixture()
+def site_unique_client(migrated, tmp_path):
+    """The app on content with a `unique` rule on the lot number, an identifier unique within its site."""
+    from conftest import _empty_tables
+
+    from mdm import create_app
+
+    root = tmp_path / "content"
+    src = default_content_dir()
+    for part in ("dictionary", "rules", "lineage"):
+        shutil.copytree(src / part, root / part)
+    _append_rules(root, "lot", [{"id": "lot.lot_number.unique", "kind": "unique", "severity": "warning",
+                                 "message": "The lot number is held by another lot", "params": {"field": "lot_number"}}])
+    application = create_app({"DATABASE_URL": migrated, "TESTING": True, "CONTENT_DIR": str(root)})
+    application.instance_path = str(tmp_path / "instance")
+    yield application.test_client()
+    engine = application.extensions["mdm.engine"]
+    _empty_tables(engine)
+    engine.dispose()
+
+
+@pytest.mark.parametrize("resend_site", ["GAL", "PEN"])
+def test_unique_on_a_site_scoped_identifier_looks_within_the_site(site_unique_client, resend_site) -> None:
+    client = site_unique_client
+    _product_ids(client, [plm_part("PN-1", G1)])
+    lots = {site: mes_lot(f"B-{site}", "24A001", G1, siteCode=site) for site in ("GAL", "PEN")}
+    body = post(client, "mes", "lot", list(lots.values()))
+    assert results(body) == ["created", "created"]  # same lot number, two sites: two lots
+    # a new version of either lot keeps its own lot number: nothing to flag
+    again = post(client, "mes", "lot", [{**lots[resend_site], "goodQty": 99}])["results"][0]
+    assert again["result"] == "linked"
+    assert [r for r in again["reasons"] if r["rule"] == "lot.lot_number.unique"] == []
+

@@ -115,3 +115,23 @@ class GovernanceReload(MethodView):
             raise ContentRefused(exc.detail + "; the content in force stays", exc.errors) from None
         return {"content_hash": gov.content_hash, "governance_version_id": version_id,
                 "changed": gov.content_hash != old}
+
+
+@blp.route("/rules")
+class RulesIndex(MethodView):
+    @blp.response(200)
+    def get(self) -> dict[str, Any]:
+        """Survivorship, matching and quality rules of every domain, as in force, with the rule kinds known."""
+        from ..quality import CHECKS
+
+        gov = current()
+        return {"governance_hash": gov.content_hash, "kinds": sorted(CHECKS),
+                "domains": {d: gov.snapshot.get(f"rules/{d}.yaml") for d in gov.rules}}
+
+
+@blp.route("/rules/<string:domain>")
+class RulesDomain(MethodView):
+    @blp.response(200)
+    def get(self, domain: str) -> dict[str, Any]:
+        """One domain's rules as in force: survivorship, identifier matching, quality rules."""
+        return current().snapshot[f"rules/{_domain(domain)}.yaml"]

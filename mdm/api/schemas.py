@@ -11,6 +11,7 @@ IDENTIFIER_FILTERS = ("gtin", "udi_di", "gln", "duns", "national_id", "asset_id"
 
 class ReasonSchema(Schema):
     rule = fields.String(required=True)
+    kind = fields.String()
     severity = fields.String(required=True)
     message = fields.String(required=True)
     field = fields.String()

@@ -121,7 +121,7 @@ def load_governance(root: Path | str | None = None) -> Governance:
     mappings = _build_mappings(r, maps_raw, names, systems)
     rules = {d: _build_rules(r, d, raw, names, domains, systems) for d, raw in rules_raw.items() if raw}
     sites = set((systems_raw or {}).get("sites", {}))
-    rules = {d: _with_checks(r, d, rule, domains.get(d), set(systems), sites) for d, rule in rules.items()}
+    rules = {d: _with_checks(r, d, rule, domains, set(systems), sites) for d, rule in rules.items()}
     if r.problems:
         raise GovernanceError(r.problems)
 
@@ -266,11 +266,12 @@ def _build_rules(
     return DomainRules(name, strategy(surv["default"], "$.survivorship.default"), fields, idents, raw)
 
 
-def _with_checks(r: _Reader, name: str, rules: DomainRules, domain: Domain | None, systems: set[str],
+def _with_checks(r: _Reader, name: str, rules: DomainRules, domains: dict[str, Domain], systems: set[str],
                  sites: set[str]) -> DomainRules:
     """Validate the quality rules of one domain against their kinds and compile them."""
     from ..quality import CHECKS, RuleDef
 
+    domain = domains.get(name)
     rel = f"rules/{name}.yaml"
     checks = []
     seen: set[str] = set()
@@ -296,7 +297,7 @@ def _with_checks(r: _Reader, name: str, rules: DomainRules, domain: Domain | Non
                 r.problem(rel, f"{path}.scope.sites", f"unknown site {s!r}")
         if errors or domain is None:
             continue
-        problems = cls.config_problems(params, domain)
+        problems = cls.config_problems(params, domain, domains)
         for where, message in problems:
             r.problem(rel, f"{path}.{where}", message)
         if problems or not q.get("enabled", True):

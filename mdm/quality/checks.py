@@ -55,6 +55,15 @@ class CodeList(Check):
     kind = "code_list"
     params_schema = _schema(["field"], field=_FIELD, codes={"type": "array", "items": {"type": "string"}})
 
+    @classmethod
+    def config_problems(cls, params: dict[str, Any], domain: Domain,
+                        domains: dict[str, Domain] | None = None) -> list[tuple[str, str]]:
+        problems = super().config_problems(params, domain, domains)
+        f = domain.fields.get(params.get("field", ""))
+        if f is not None and not params.get("codes") and not f.code_list:
+            problems.append(("params.codes", f"{f.name!r} has no code list in the dictionary: give `codes`"))
+        return problems
+
     def __init__(self, rule: Any, domain: Domain) -> None:
         super().__init__(rule, domain)
         f = domain.fields[self.p["field"]]
@@ -69,7 +78,7 @@ class CodeList(Check):
 
 @register
 class Range(Check):
-    """Numbers, or ISO dates given as strings ('2000-01-01'); `max: today` for dates not in the future."""
+    """Numbers, or ISO dates given as strings ('2000-01-01'); `today` as a bound (`max: today`: not in the future)."""
 
     kind = "range"
     params_schema = _schema(["field"], field=_FIELD, min={"type": ["number", "string"]},
@@ -79,9 +88,8 @@ class Range(Check):
         value = payload.get(self.p["field"])
         if value is None:
             return None
-        lo, hi = self.p.get("min"), self.p.get("max")
-        if hi == "today":
-            hi = (ctx.today or dt.date.today()).isoformat()
+        today = (ctx.today or dt.date.today()).isoformat()
+        lo, hi = (today if b == "today" else b for b in (self.p.get("min"), self.p.get("max")))
         try:
             ok = (lo is None or value >= lo) and (hi is None or value <= hi)
         except TypeError:
@@ -129,8 +137,9 @@ class ConditionalRequired(Check):
                                   "additionalProperties": {"type": "array", "minItems": 1}})
 
     @classmethod
-    def config_problems(cls, params: dict[str, Any], domain: Domain) -> list[tuple[str, str]]:
-        problems = super().config_problems(params, domain)
+    def config_problems(cls, params: dict[str, Any], domain: Domain,
+                        domains: dict[str, Domain] | None = None) -> list[tuple[str, str]]:
+        problems = super().config_problems(params, domain, domains)
         problems += [(f"params.when.{f}", f"{f!r} is not a field of {domain.name}")
                      for f in params.get("when", {}) if f not in domain.fields]
         return problems

@@ -43,8 +43,9 @@ class Reference(Check):
                                     "resolve": {"type": "object", "additionalProperties": _FIELD}}}
 
     @classmethod
-    def config_problems(cls, params: dict[str, Any], domain: Domain) -> list[tuple[str, str]]:
-        problems = super().config_problems(params, domain)
+    def config_problems(cls, params: dict[str, Any], domain: Domain,
+                        domains: dict[str, Domain] | None = None) -> list[tuple[str, str]]:
+        problems = super().config_problems(params, domain, domains)
         problems += [(f"params.resolve.{k}", f"{v!r} is not a field of {domain.name}")
                      for k, v in (params.get("resolve") or {}).items() if v not in domain.fields]
         return problems
@@ -108,6 +109,17 @@ class ReferenceState(Check):
                                     "status_field": _FIELD, "bad_status": {"type": "array", "items": {"type": "string"}},
                                     "expiry_field": _FIELD}}
 
+    @classmethod
+    def config_problems(cls, params: dict[str, Any], domain: Domain,
+                        domains: dict[str, Domain] | None = None) -> list[tuple[str, str]]:
+        problems = super().config_problems(params, domain, domains)
+        target = (domains or {}).get(params.get("domain", ""))
+        for name in ("status_field", "expiry_field"):
+            value = params.get(name)
+            if target is not None and value is not None and value not in target.fields:
+                problems.append((f"params.{name}", f"{value!r} is not a field of {target.name}"))
+        return problems
+
     def load(self, session: Session, payloads: list[dict[str, Any]]) -> dict[str, Any]:
         return _golden_rows(session, {str(p[self.p["field"]]) for p in payloads if p.get(self.p["field"])})
 
@@ -142,28 +154,34 @@ class Unique(Check):
                      "properties": {"field": _FIELD}}
 
     @classmethod
-    def config_problems(cls, params: dict[str, Any], domain: Domain) -> list[tuple[str, str]]:
-        problems = super().config_problems(params, domain)
+    def config_problems(cls, params: dict[str, Any], domain: Domain,
+                        domains: dict[str, Domain] | None = None) -> list[tuple[str, str]]:
+        problems = super().config_problems(params, domain, domains)
         f = domain.fields.get(params.get("field", ""))
         if f is not None and not f.identifier_kind:
             problems.append(("params.field", f"unique applies to identifier fields; {f.name!r} is not one"))
         return problems
 
-    def load(self, session: Session, payloads: list[dict[str, Any]]) -> dict[str, str]:
+    def _scope(self, payload: dict[str, Any]) -> str:
+        # site-scoped identifiers (lot numbers, asset ids) are unique only within their site
+        f = self.domain.fields[self.p["field"]]
+        return str(payload.get("site") or "*") if f.identifier_scope == "site" else "*"
+
+    def load(self, session: Session, payloads: list[dict[str, Any]]) -> dict[tuple[str, str], str]:
         values = sorted({str(p[self.p["field"]]) for p in payloads if p.get(self.p["field"]) is not None})
         if not values:
             return {}
         kind = self.domain.fields[self.p["field"]].identifier_kind
         i = Identifier
-        rows = session.execute(select(i.value, i.golden_id).where(
+        rows = session.execute(select(i.scope, i.value, i.golden_id).where(
             i.domain == self.domain.name, i.kind == kind, i.value.in_(values)))
-        return {r.value: r.golden_id for r in rows}
+        return {(r.scope, r.value): r.golden_id for r in rows}
 
     def evaluate(self, payload: dict[str, Any], ctx: Context) -> list[Failure] | None:
         value = payload.get(self.p["field"])
         if value is None:
             return None
-        holder = ctx.lookups[self.rule.id].get(str(value))
+        holder = ctx.lookups[self.rule.id].get((self._scope(payload), str(value)))
         if holder is None or ctx.golden_id is None or holder == ctx.golden_id:
             return []
         return [self.fail(f"{self.rule.message}: {value} belongs to {holder}", self.p["field"], value)]

@@ -87,8 +87,12 @@ class Check:
         self.field_names = frozenset(self.fields())
 
     @classmethod
-    def config_problems(cls, params: dict[str, Any], domain: Domain) -> list[tuple[str, str]]:
-        """(params path, message) for parameters that are well-formed but wrong for this domain."""
+    def config_problems(cls, params: dict[str, Any], domain: Domain,
+                        domains: dict[str, Domain] | None = None) -> list[tuple[str, str]]:
+        """(params path, message) for parameters that are well-formed but wrong for this domain.
+
+        `domains` holds every valid domain, for kinds whose parameters name fields of another one.
+        """
         problems = []
         for name in cls.field_params:
             values = params.get(name)

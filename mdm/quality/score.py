@@ -20,7 +20,7 @@ def score(rules: DomainRules, data: dict[str, Any], today: dt.date | None = None
     for check in rules.checks:
         if check.needs_db or check.rule.systems or check.rule.sites:
             continue
-        result = check.evaluate(dict(data), ctx)
+        result = check.evaluate(data, ctx)
         if result is None:
             continue
         evaluated += 1

@@ -18,10 +18,10 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -44,59 +44,16 @@ from ..quality import Context
 from ..quality.score import score
 from ..quality.stats import RunStats
 from . import governance_versions, ids
+from .bulk import table, update_by_id
 from .golden_store import append_changes, load_members, lock_goldens
 from .mapping import Mapped, RecordMapper
+from .results import RESULTS, BatchSummary, RecordResult, info, same_issues
 from .survivorship import Member, survive
 
 log = logging.getLogger(__name__)
 
-RESULTS = ("created", "linked", "unchanged", "review", "quarantined", "rejected")
 MAX_ATTEMPTS = 12
 _NEW = "\x00new:"
-
-
-@dataclass
-class RecordResult:
-    """What happened to one received record."""
-
-    position: int
-    source_key: str | None
-    result: str
-    golden_id: str | None = None
-    version: int | None = None
-    reasons: list[dict[str, Any]] = field(default_factory=list)
-    unknown_fields: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"position": self.position, "source_key": self.source_key, "result": self.result}
-        if self.golden_id:
-            out["golden_id"] = self.golden_id
-        if self.version is not None:
-            out["version"] = self.version
-        if self.reasons:
-            out["reasons"] = self.reasons
-        if self.unknown_fields:
-            out["unknown_fields"] = self.unknown_fields
-        return out
-
-
-@dataclass
-class BatchSummary:
-    run_id: str
-    system: str
-    domain: str
-    counts: dict[str, int]
-    results: list[RecordResult]
-    seconds: float
-
-    def to_dict(self, with_results: bool = True) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "run_id": self.run_id, "system": self.system, "domain": self.domain,
-            "received": sum(self.counts.values()), "counts": self.counts, "seconds": round(self.seconds, 3),
-        }
-        if with_results:
-            out["results"] = [r.to_dict() for r in self.results]
-        return out
 
 
 @dataclass
@@ -185,7 +142,7 @@ class Ingestor:
             session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
                 status=status, finished_at=utcnow(), counts=counts, error=error))
             if stats:
-                session.execute(insert(_t(QualityStat)), stats)
+                session.execute(insert(table(QualityStat)), stats)
             session.commit()
         return counts
 
@@ -207,32 +164,11 @@ class Ingestor:
         raise AssertionError("unreachable")
 
 
-def _same_issues(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
-    key = lambda i: (i["rule"], i.get("field") or "", i["message"])
-    return sorted(map(key, a)) == sorted(map(key, b))
-
-
-def _info(rule: str, message: str) -> dict[str, Any]:
-    return {"rule": rule, "severity": "info", "message": message}
-
-
 def _retryable(exc: DBAPIError) -> bool:
     if isinstance(exc, IntegrityError):
         return True
     text = str(exc.orig).lower()
     return any(s in text for s in ("deadlock", "could not serialize", "database is locked", "lock timeout"))
-
-
-def _t(model: type) -> Table:
-    return cast(Table, model.__table__)  # type: ignore[attr-defined]
-
-
-def _update_by_id(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    """Core executemany UPDATE keyed by `id`: the ORM's bulk path costs more than the statement."""
-    table = _t(model)
-    stmt = update(table).where(table.c.id == bindparam("_id")).values(
-        {k: bindparam(k) for k in rows[0] if k != "id"})
-    session.execute(stmt, [{**{k: v for k, v in r.items() if k != "id"}, "_id": r["id"]} for r in rows])
 
 
 def _chunks(records: Iterable[Any], size: int, start: int) -> Iterator[list[tuple[int, Any]]]:
@@ -364,7 +300,7 @@ class _Chunk:
         assert key is not None
         st = self.state.get(key)
         if st is not None and not self._changed(st, m):
-            why = [_info("content_hash", f"same content as version {st.latest_version}")]
+            why = [info("content_hash", f"same content as version {st.latest_version}")]
             if st.status == "quarantined":
                 why.append({"rule": "still_quarantined", "severity": "warning",
                             "message": f"version {st.latest_version} is in quarantine; fix and resend, "
@@ -373,7 +309,7 @@ class _Chunk:
                                              why, m.unknown))
             return
         if st is not None and st.prev_issues is not None and m.has_errors and st.latest_hash == m.content_hash \
-                and _same_issues(st.prev_issues, m.all_issues):
+                and same_issues(st.prev_issues, m.all_issues):
             # retried and still failing for the same reasons: nothing new to record
             self.results.append(RecordResult(m.position, key, "quarantined", st.golden_id, st.latest_version,
                                              m.all_issues, m.unknown))
@@ -478,22 +414,22 @@ class _Chunk:
         self._write_goldens(real)
         sr_ids = self._write_source_records(real)
         if self.versions:
-            s.execute(insert(_t(SourceVersion)), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
+            s.execute(insert(table(SourceVersion)), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
         if self.xrefs:
-            s.execute(insert(_t(XrefEvent)),
+            s.execute(insert(table(XrefEvent)),
                       [{**x, "golden_id": real(x["golden_id"]), "source_record_id": sr_ids[k]} for k, x in self.xrefs])
         if self.new_claims:
-            s.execute(insert(_t(Identifier)), [
+            s.execute(insert(table(Identifier)), [
                 {"domain": self.domain, "kind": k, "scope": sc, "value": v, "golden_id": real(g)}
                 for (k, sc, v), g in self.new_claims
             ])
         if self.tasks:
-            s.execute(insert(_t(MatchTask)), [
+            s.execute(insert(table(MatchTask)), [
                 {**t, "golden_id": real(t["golden_id"]), "source_record_id": sr_ids.get(k) if k else None}
                 for k, t in self.tasks
             ])
         if self.rejected:
-            s.execute(insert(_t(RejectedRecord)), self.rejected)
+            s.execute(insert(table(RejectedRecord)), self.rejected)
         append_changes(s, self.changes)
         for r in self.results:
             r.golden_id = real(r.golden_id)
@@ -513,18 +449,21 @@ class _Chunk:
             data, provenance = survive(self.ing.domain, self.ing.rules, ordered)
             gid = real(golden)
             linked = self.linked.get(golden, [])
-            quality = score(self.ing.rules, data, self.ing.mapper.today)
             if golden.startswith(_NEW):
                 version, kind = 1, "created"
-                new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
-                                 "quality_score": quality["score"], "created_at": self.now, "updated_at": self.now})
             else:
                 row = current[golden]
                 if data == row.data and not linked and row.status == "active":
                     continue
                 version, kind = row.version + 1, "updated"
+            quality = score(self.ing.rules, data, self.ing.mapper.today) if self.ing.mapper.rules_enabled else None
+            quality_score = quality["score"] if quality else None
+            if version == 1:
+                new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
+                                 "quality_score": quality_score, "created_at": self.now, "updated_at": self.now})
+            else:
                 updates.append({"id": gid, "version": version, "data": data, "status": "active",
-                                "quality_score": quality["score"], "updated_at": self.now})
+                                "quality_score": quality_score, "updated_at": self.now})
             versions.append({"golden_id": gid, "version": version, "status": "active", "data": data,
                              "provenance": provenance, "governance_version_id": self.ing.gov_version_id,
                              "quality": quality,
@@ -533,11 +472,11 @@ class _Chunk:
             changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,
                             "data": data, "at": self.now})
         if new_rows:
-            s.execute(insert(_t(GoldenRecord)), new_rows)
+            s.execute(insert(table(GoldenRecord)), new_rows)
         if updates:
-            _update_by_id(s, GoldenRecord, updates)
+            update_by_id(s, GoldenRecord, updates)
         if versions:
-            s.execute(insert(_t(GoldenVersion)), versions)
+            s.execute(insert(table(GoldenVersion)), versions)
         self.changes = changes
 
     def _write_source_records(self, real: Callable[[str | None], str | None]) -> dict[str, int]:
@@ -549,14 +488,14 @@ class _Chunk:
                      "status": st.status, "golden_id": real(st.golden_id), "latest_version": st.latest_version,
                      "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
                      "created_at": self.now, "updated_at": self.now} for k, st in new]
-            table = _t(SourceRecord)
-            new_ids = s.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+            sr_table = table(SourceRecord)
+            new_ids = s.scalars(insert(sr_table).returning(sr_table.c.id, sort_by_parameter_order=True), rows)
             for (_, st), new_id in zip(new, new_ids.all()):
                 st.id = new_id
         new_keys = {k for k, _ in new}
         old = [st for k, st in touched.items() if k not in new_keys]
         if old:
-            _update_by_id(s, SourceRecord, [
+            update_by_id(s, SourceRecord, [
                 {"id": st.id, "site": st.site, "status": st.status, "golden_id": real(st.golden_id),
                  "latest_version": st.latest_version, "latest_hash": st.latest_hash,
                  "accepted_version": st.accepted_version, "updated_at": self.now} for st in old

@@ -96,6 +96,7 @@ class RecordMapper:
             for f in domain.fields.values() if f.check
         ]
         self.has_site_field = "site" in domain.fields
+        self.rules_enabled = rules_enabled
         checks = gov.rules[domain.name].checks if rules_enabled else ()
         self.checks = [c for c in checks if not c.needs_db and c.rule.applies_to_system(system.name)]
         self.db_checks = [c for c in checks if c.needs_db and c.rule.applies_to_system(system.name)]
