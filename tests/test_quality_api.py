@@ -120,3 +120,18 @@ def test_rules_endpoints(client) -> None:
     lot_rules = client.get("/api/v1/rules/lot").get_json()
     assert any(q["id"] == "lot.expiry_after_manufacture" for q in lot_rules["quality"])
     assert client.get("/api/v1/rules/widget").status_code == 404
+
+
+def test_stored_golden_scores_equal_a_fresh_evaluation(runner, demo_files, client, governance) -> None:
+    from mdm.quality.score import score
+
+    for system, domain, path, _ in demo_files:
+        assert runner.invoke(cli, ["load", "--system", system, "--domain", domain, str(path)]).exit_code == 0
+    checked = 0
+    for domain in ("product", "lot", "equipment", "supplier", "customer"):
+        for rec in client.get(f"/api/v1/golden/{domain}", query_string={"limit": 40}).get_json()["items"]:
+            full = client.get(f"/api/v1/golden/{domain}/{rec['id']}").get_json()
+            fresh = score(governance.rules[domain], full["data"])
+            assert full["quality"] == fresh, (domain, rec["id"])
+            checked += 1
+    assert checked > 100

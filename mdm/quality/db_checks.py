@@ -54,7 +54,11 @@ class Reference(Check):
         out = []
         for kind, source in (self.p.get("resolve") or {}).items():
             value = payload.get(source)
-            norm = identifiers.normalize(kind, value) if value is not None and kind in identifiers.NORMALIZERS else value
+            if isinstance(value, str) and kind == "gtin" and len(value) == 14 and value.isdigit():
+                norm: Any = value  # already normalised by the field's own check
+            else:
+                norm = identifiers.normalize(kind, value) if value is not None and kind in identifiers.NORMALIZERS \
+                    else value
             if norm is not None:
                 out.append((kind, str(norm)))
         return out

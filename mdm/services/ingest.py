@@ -41,7 +41,7 @@ from ..models import (
     utcnow,
 )
 from ..quality import Context
-from ..quality.score import score
+from ..quality.score import from_record, score
 from ..quality.stats import RunStats
 from . import governance_versions, ids
 from .bulk import table, update_by_id
@@ -201,6 +201,7 @@ class _Chunk:
         self.linked: dict[str, list[str]] = defaultdict(list)           # golden -> keys linked now
         self.new_goldens: list[str] = []
         self.changes: list[dict[str, Any]] = []
+        self.accepted: dict[str, Mapped] = {}  # records accepted by this chunk, by key
 
     # -- decide -------------------------------------------------------------------------------
 
@@ -335,6 +336,7 @@ class _Chunk:
         st.status = "active"
         st.accepted_version = st.latest_version
         result, target, explanation = self._match(m, st)
+        self.accepted[key] = m
         self.members[target][(self.ing.system, key)] = Member(self.ing.system, key, st.latest_version, self.now, m.payload)
         if st.golden_id != target or relink:
             st.golden_id = target
@@ -456,7 +458,7 @@ class _Chunk:
                 if data == row.data and not linked and row.status == "active":
                     continue
                 version, kind = row.version + 1, "updated"
-            quality = score(self.ing.rules, data, self.ing.mapper.today) if self.ing.mapper.rules_enabled else None
+            quality = self._quality(golden, ordered, data) if self.ing.mapper.rules_enabled else None
             quality_score = quality["score"] if quality else None
             if version == 1:
                 new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
@@ -478,6 +480,13 @@ class _Chunk:
         if versions:
             s.execute(insert(table(GoldenVersion)), versions)
         self.changes = changes
+
+    def _quality(self, golden: str, members: list[Member], data: dict[str, Any]) -> dict[str, Any]:
+        if len(members) == 1 and members[0].system == self.ing.system:
+            m = self.accepted.get(members[0].source_key)
+            if m is not None and m.payload is members[0].payload:
+                return from_record(self.ing.rules, m.evaluated, m.issues)
+        return score(self.ing.rules, data, self.ing.mapper.today)
 
     def _write_source_records(self, real: Callable[[str | None], str | None]) -> dict[str, int]:
         s = self.session
