@@ -223,6 +223,46 @@ class QualityStat(Base):
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
+class AuditEvent(Base):
+    """One entry of the append-only, hash-chained audit trail (21 CFR Part 11 §11.10(e)).
+
+    `hash` is an HMAC over the entry and the previous entry's hash; the key lives in configuration,
+    never in the database, so a database user cannot rewrite the chain unnoticed.
+    """
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"), Index("ix_audit_actor", "actor"))
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(32), index=True)
+    entity_type: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(300))
+    reason: Mapped[str | None] = mapped_column(Text)
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]
+    context: Mapped[dict[str, Any] | None]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LineageEvent(Base):
+    """An OpenLineage run event as emitted, kept for the lineage API whatever the transport did with it."""
+
+    __tablename__ = "lineage_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_uuid: Mapped[str] = mapped_column(String(36), index=True)
+    event_type: Mapped[str] = mapped_column(String(16))
+    job_namespace: Mapped[str] = mapped_column(String(256))
+    job_name: Mapped[str] = mapped_column(String(256), index=True)
+    event_time: Mapped[dt.datetime]
+    event: Mapped[dict[str, Any]]
+    delivered: Mapped[bool] = mapped_column(default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class IdCounter(Base):
     """Next golden-id number per domain on databases without sequences (SQLite)."""
 

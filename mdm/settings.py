@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "DEFAULT_PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 1000,
     "SECRET_KEY": "dev-only-not-secret",
+    # HMAC key of the audit chain. Set MDM_AUDIT_KEY in production and keep it out of the database:
+    # whoever holds it can verify the trail, whoever lacks it cannot forge one that verifies.
+    "AUDIT_KEY": "dev-audit-key-not-secret",
     "API_TITLE": "meddev-mdm",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",

@@ -88,3 +88,10 @@ def test_four_concurrent_writers(app) -> None:
         for g in s.scalars(select(GoldenRecord)):
             data, _ = survive(gov.domains["product"], gov.rules["product"], list(members[g.id].values()))
             assert g.data == data, g.id
+
+        # concurrent writers still form one unbroken audit chain
+        from mdm.audit.log import verify
+
+        result = verify(s)
+        assert result["ok"], result["first_problem"]
+        assert result["entries"] >= 2 * N

@@ -53,5 +53,5 @@ class QuarantineRetry(MethodView):
         """Run quarantined records again under the rules and mappings in force now."""
         return quarantine.retry(current_app.extensions["mdm.sessionmaker"], current(), domain=body.get("domain"),
                                 system=body.get("system"), site=body.get("site"), rule=body.get("rule"),
-                                keys=body.get("keys"), actor="api:retry",
+                                keys=body.get("keys"), actor="api:retry", reason=body.get("reason"),
                                 chunk_size=current_app.config["INGEST_CHUNK_SIZE"])

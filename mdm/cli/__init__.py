@@ -53,9 +53,9 @@ def make_app(ctx: click.Context, **extra: Any) -> Any:
     return create_app(overrides)
 
 
-from . import admin, data, quality
+from . import admin, audit, data, quality
 
-__all__ = ["admin", "cli", "data", "main", "make_app", "quality"]
+__all__ = ["admin", "audit", "cli", "data", "main", "make_app", "quality"]
 
 
 def main() -> None:

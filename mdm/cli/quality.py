@@ -109,9 +109,10 @@ def quarantine_retry(ctx: click.Context, domain: str | None, system: str | None,
 
     app = make_app(ctx)
     require_current(app.extensions["mdm.engine"])
-    result = retry(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], domain=domain,
-                   system=system, site=site, rule=rule, keys=list(keys) or None, actor="cli:retry",
-                   chunk_size=app.config["INGEST_CHUNK_SIZE"])
+    with app.app_context():
+        result = retry(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], domain=domain,
+                       system=system, site=site, rule=rule, keys=list(keys) or None, actor="cli:retry",
+                       chunk_size=app.config["INGEST_CHUNK_SIZE"])
     if as_json:
         click.echo(json.dumps(result))
         return

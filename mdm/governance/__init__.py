@@ -34,7 +34,7 @@ def current() -> Governance:
     return current_app.extensions["mdm.governance"]
 
 
-def reload(app: Flask) -> tuple[Governance, int]:
+def reload(app: Flask, actor: str = "admin") -> tuple[Governance, int]:
     """Load the content folder again and put it in force in this process.
 
     Raises:
@@ -44,9 +44,17 @@ def reload(app: Flask) -> tuple[Governance, int]:
         The governance now in force and its recorded version id. With several worker processes, each
         reloads on its own request (or restart); the content hash in every response tells them apart.
     """
+    from ..audit import append
+    from ..audit.log import entry
     from ..services import governance_versions
 
+    old = app.extensions["mdm.governance"]
     gov = load_governance(app.config["CONTENT_DIR"] or None)
-    version_id = governance_versions.ensure_recorded(app.extensions["mdm.sessionmaker"], gov)
+    factory = app.extensions["mdm.sessionmaker"]
+    version_id = governance_versions.ensure_recorded(factory, gov)
     app.extensions["mdm.governance"] = gov
+    with factory() as session:
+        append(session, [entry(actor, "governance_reload", "governance_version", str(version_id),
+                               before={"content_hash": old.content_hash}, after={"content_hash": gov.content_hash})])
+        session.commit()
     return gov, version_id

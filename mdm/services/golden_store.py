@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from ..audit import append as append_audit
+from ..audit.log import entry as audit_entry
 from ..governance.model import Governance
 from ..models import ChangeEvent, GoldenRecord, GoldenVersion, SourceRecord, SourceVersion, utcnow
 from ..quality.score import score
@@ -73,6 +75,11 @@ def rebuild(session: Session, gov: Governance, golden_id: str, *, actor: str, re
         golden_id=golden_id, version=version, status=status, data=data, provenance=provenance, quality=quality,
         explanation=explanation, governance_version_id=gov_version_id, run_id=run_id, actor=actor,
         reason=reason, created_at=now))
+    append_audit(session, [audit_entry(
+        actor, "retire" if status == "retired" else "update", "golden_record", golden_id, reason=reason,
+        before={k: v for k, v in row.data.items() if data.get(k) != v},
+        after={"version": version, "status": status, "data": {k: v for k, v in data.items() if row.data.get(k) != v}},
+        context={"governance_version_id": gov_version_id, **explanation}, at=now)])
     append_changes(session, [{"golden_id": golden_id, "domain": row.domain,
                               "kind": "retired" if status == "retired" else "updated",
                               "version": version, "data": data, "at": now}])

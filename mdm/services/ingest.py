@@ -25,6 +25,9 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..audit import append as append_audit
+from ..audit import audit_key
+from ..audit.log import entry as audit_entry
 from ..errors import DomainNotAllowed, UnknownDomain, UnknownSystem
 from ..governance.model import DOMAINS, Governance
 from ..models import (
@@ -102,6 +105,8 @@ class Ingestor:
         self.retry_quarantined = retry_quarantined
         self.gov_version_id = governance_versions.ensure_recorded(factory, gov)
         self.stats = RunStats(self.domain)
+        self.run_uuid: str | None = None
+        self.audit_key = audit_key()  # read now: chunks may run where no app context exists
 
     # -- runs ---------------------------------------------------------------------------------
 
@@ -109,6 +114,7 @@ class Ingestor:
         """Ingest `records` (raw source dicts) as one ingest run and report a result per record."""
         started = time.perf_counter()
         run = self._start_run()
+        self.run_uuid = run.run_uuid
         results: list[RecordResult] = []
         try:
             for chunk in _chunks(records, self.chunk_size, len(results)):
@@ -202,6 +208,7 @@ class _Chunk:
         self.new_goldens: list[str] = []
         self.changes: list[dict[str, Any]] = []
         self.accepted: dict[str, Mapped] = {}  # records accepted by this chunk, by key
+        self.audit: list[dict[str, Any]] = []
 
     # -- decide -------------------------------------------------------------------------------
 
@@ -432,9 +439,36 @@ class _Chunk:
             ])
         if self.rejected:
             s.execute(insert(table(RejectedRecord)), self.rejected)
-        append_changes(s, self.changes)
         for r in self.results:
             r.golden_id = real(r.golden_id)
+        self._audit_sources()
+        # audit first, change feed last: every writer takes the two locks in the same order
+        append_audit(s, self.audit, self.ing.audit_key)
+        append_changes(s, self.changes)
+
+    def _audit_context(self) -> dict[str, Any]:
+        return {"run": self.ing.run_uuid, "governance_version_id": self.ing.gov_version_id}
+
+    def _audit_sources(self) -> None:
+        """One entry per source record this chunk changed: linked, updated, quarantined or rejected."""
+        linked = {k for keys in self.linked.values() for k in keys}
+        ctx = self._audit_context()
+        prefix = f"{self.ing.system}/{self.domain}/"
+        for r in self.results:
+            if r.result == "rejected":
+                self.audit.append(audit_entry(self.ing.actor, "reject", "source_record",
+                                              f"{prefix}#{r.position}", after={"reasons": r.reasons},
+                                              context=ctx, at=self.now))
+                continue
+            st = self.state.get(r.source_key or "")
+            if st is None or not st.touched or r.result == "unchanged":
+                continue  # nothing was written for it
+            action = {"quarantined": "quarantine"}.get(r.result) or ("link" if r.source_key in linked else "update")
+            after: dict[str, Any] = {"version": r.version, "golden_id": r.golden_id}
+            if action == "quarantine":
+                after["rules"] = sorted({x["rule"] for x in r.reasons if x["severity"] == "error"})
+            self.audit.append(audit_entry(self.ing.actor, action, "source_record", prefix + str(r.source_key),
+                                          after=after, context=ctx, at=self.now))
 
     def _write_goldens(self, real: Callable[[str | None], str | None]) -> None:
         s = self.session
@@ -473,6 +507,11 @@ class _Chunk:
                              "run_id": self.run_id, "actor": self.ing.actor, "created_at": self.now})
             changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,
                             "data": data, "at": self.now})
+            before = None if version == 1 else {k: v for k, v in current[golden].data.items() if data.get(k) != v}
+            after = data if version == 1 else {k: v for k, v in data.items() if current[golden].data.get(k) != v}
+            self.audit.append(audit_entry(
+                self.ing.actor, "create" if version == 1 else "update", "golden_record", str(gid), before=before,
+                after={"version": version, "data": after}, context=self._audit_context(), at=self.now))
         if new_rows:
             s.execute(insert(table(GoldenRecord)), new_rows)
         if updates:

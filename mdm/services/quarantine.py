@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..audit import append as append_audit
+from ..audit.log import entry as audit_entry
 from ..governance.model import Governance
 from ..models import SourceRecord, SourceVersion, iso
 from .ingest import Ingestor
@@ -72,7 +74,7 @@ def _groups(factory: sessionmaker, domain: str | None, system: str | None, site:
 
 def retry(factory: sessionmaker, gov: Governance, *, domain: str | None = None, system: str | None = None,
           site: str | None = None, rule: str | None = None, keys: list[str] | None = None,
-          actor: str = "steward", chunk_size: int = 500) -> dict[str, Any]:
+          actor: str = "steward", chunk_size: int = 500, reason: str | None = None) -> dict[str, Any]:
     """Run quarantined records again, as received, under the governance content in force now."""
     runs = []
     totals: dict[str, int] = defaultdict(int)
@@ -84,4 +86,12 @@ def retry(factory: sessionmaker, gov: Governance, *, domain: str | None = None, 
         runs.append(summary.to_dict(with_results=False))
         for k, n in summary.counts.items():
             totals[k] += n
-    return {"retried": sum(totals.values()), "counts": dict(totals), "runs": runs}
+    result = {"retried": sum(totals.values()), "counts": dict(totals), "runs": runs}
+    with factory() as session:
+        filters = {k: v for k, v in {"domain": domain, "system": system, "site": site, "rule": rule,
+                                     "keys": keys}.items() if v}
+        append_audit(session, [audit_entry(actor, "retry", "quarantine", domain or "*", reason=reason,
+                                           before=filters, after={"counts": dict(totals)},
+                                           context={"runs": [r["run_id"] for r in runs]})])
+        session.commit()
+    return result

@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..audit import append as append_audit
+from ..audit.log import entry as audit_entry
 from ..errors import NotFound
 from ..governance.model import Governance
 from ..models import SourceRecord, SourceVersion, XrefEvent, utcnow
@@ -42,6 +44,10 @@ def delete_source(factory: sessionmaker, gov: Governance, system: str, domain: s
             unknown_fields=[], issues=[], content_hash="deleted", governance_version_id=gov_version_id,
             received_at=now))
         golden_version = None
+        append_audit(session, [audit_entry(actor, "unlink" if sr.golden_id else "delete", "source_record",
+                                           f"{system}/{domain}/{key}", reason="deleted at source",
+                                           after={"version": sr.latest_version, "status": "deleted",
+                                                  "golden_id": sr.golden_id}, at=now)])
         if sr.golden_id:
             session.execute(insert(XrefEvent).values(
                 source_record_id=sr.id, golden_id=sr.golden_id, action="unlink", rule="deleted_at_source",
