@@ -135,3 +135,12 @@ def test_stored_golden_scores_equal_a_fresh_evaluation(runner, demo_files, clien
             assert full["quality"] == fresh, (domain, rec["id"])
             checked += 1
     assert checked > 100
+
+
+def test_governance_in_force_at_a_past_time(client) -> None:
+    import datetime as dt
+
+    now = dt.datetime.now(dt.timezone.utc).isoformat()
+    in_force = client.get("/api/v1/governance/versions", query_string={"as_of": now}).get_json()
+    assert len(in_force) == 1 and in_force[0]["current"] is True
+    assert client.get("/api/v1/governance/versions", query_string={"as_of": "2000-01-01T00:00:00Z"}).get_json() == []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from sqlalchemy import select
 
 from ..db import get_session
@@ -20,6 +22,10 @@ from .schemas import (
     GovernanceVersionSchema,
     GovernanceVersionSummarySchema,
 )
+
+
+class AsOfSchema(Schema):
+    as_of = fields.DateTime(metadata={"description": "ISO 8601 time: only the version in force then"})
 
 
 class ContentRefused(MDMError):
@@ -80,11 +86,17 @@ class DictionaryMapping(MethodView):
 
 @blp.route("/governance/versions")
 class GovernanceVersions(MethodView):
+    @blp.arguments(AsOfSchema, location="query")
     @blp.response(200, GovernanceVersionSummarySchema(many=True))
-    def get(self) -> list[dict[str, Any]]:
-        """Every governance version the hub has run under, newest first."""
+    def get(self, args: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every governance version the hub has run under, newest first; `as_of` gives the one in force then."""
         gov = current()
-        rows = get_session().scalars(select(GovernanceVersion).order_by(GovernanceVersion.id.desc())).all()
+        q = select(GovernanceVersion).order_by(GovernanceVersion.id.desc())
+        if args.get("as_of"):
+            at = args["as_of"]
+            at = at.astimezone(dt.timezone.utc) if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
+            q = q.where(GovernanceVersion.loaded_at <= at).limit(1)
+        rows = get_session().scalars(q).all()
         return [{"id": r.id, "content_hash": r.content_hash, "loaded_at": iso(r.loaded_at),
                  "current": r.content_hash == gov.content_hash} for r in rows]
 
