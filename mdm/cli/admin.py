@@ -73,7 +73,7 @@ def init(directory: Path) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.pass_context
 def demo(ctx: click.Context, seed: int, scale: int, do_serve: bool, host: str, port: int) -> None:
-    """Generate demo data from six systems, load it, then serve the hub."""
+    """Generate demo data from six source systems and a CSV import, load it, then serve the hub."""
     from .data import generate_files, load_file
 
     app = make_app(ctx)
