@@ -95,6 +95,8 @@ def runner(app, migrated: str, monkeypatch: pytest.MonkeyPatch):
     from click.testing import CliRunner
 
     monkeypatch.setenv("MDM_DATABASE_URL", migrated)
+    # CLI apps use the default instance folder: keep their lineage file out of the repository
+    monkeypatch.setenv("OPENLINEAGE_DISABLED", "true")
     return CliRunner()
 
 

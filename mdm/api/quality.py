@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 
 from ..db import get_session
 from ..governance import current
+from ..lineage import emitter as lineage_emitter
 from ..services import quality as scorecards
 from ..services import quarantine
 from .schemas import (
@@ -54,4 +55,4 @@ class QuarantineRetry(MethodView):
         return quarantine.retry(current_app.extensions["mdm.sessionmaker"], current(), domain=body.get("domain"),
                                 system=body.get("system"), site=body.get("site"), rule=body.get("rule"),
                                 keys=body.get("keys"), actor="api:retry", reason=body.get("reason"),
-                                chunk_size=current_app.config["INGEST_CHUNK_SIZE"])
+                                chunk_size=current_app.config["INGEST_CHUNK_SIZE"], lineage=lineage_emitter())

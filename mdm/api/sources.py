@@ -11,6 +11,7 @@ from flask_smorest import Blueprint
 from ..db import get_session
 from ..errors import InvalidInput, UnsupportedMediaType, ValidationFailed
 from ..governance import current
+from ..lineage import emitter as lineage_emitter
 from ..models import iso
 from ..services import sources as source_service
 from ..services.ingest import Ingestor, check_target
@@ -45,7 +46,8 @@ def _key(system: str, domain: str, key: str) -> str:
 def _ingestor(system: str, domain: str) -> Ingestor:
     return Ingestor(current_app.extensions["mdm.sessionmaker"], current(), system, domain,
                     actor=f"system:{system}", chunk_size=current_app.config["INGEST_CHUNK_SIZE"],
-                    rules_enabled=bool(current_app.config["QUALITY_RULES"]))
+                    rules_enabled=bool(current_app.config["QUALITY_RULES"]),
+                    lineage=lineage_emitter())
 
 
 @blp.route("/sources/<string:system>/<string:domain>/records")

@@ -13,6 +13,7 @@ import click
 from sqlalchemy import select
 
 from ..governance.model import DOMAINS, Governance
+from ..lineage import emitter as lineage_emitter
 from . import cli, make_app
 
 
@@ -53,7 +54,8 @@ def load_file(app: Any, system: str, domain: str, path: Path, fmt: str | None, p
         records = read_file(path, fmt)
         ingestor = Ingestor(app.extensions["mdm.sessionmaker"], gov, system, domain, actor=f"cli:{system}",
                             chunk_size=app.config["INGEST_CHUNK_SIZE"],
-                            rules_enabled=bool(app.config["QUALITY_RULES"]))
+                            rules_enabled=bool(app.config["QUALITY_RULES"]),
+                            lineage=lineage_emitter(app))
         if not progress:
             return ingestor.run(records)
         from tqdm import tqdm

@@ -104,6 +104,7 @@ def quarantine_list(ctx: click.Context, domain: str | None, system: str | None, 
 def quarantine_retry(ctx: click.Context, domain: str | None, system: str | None, site: str | None,
                      rule: str | None, keys: tuple[str, ...], as_json: bool) -> None:
     """Run quarantined records again under the rules and mappings in force now."""
+    from ..lineage import emitter as lineage_emitter
     from ..migrate import require_current
     from ..services.quarantine import retry
 
@@ -112,7 +113,7 @@ def quarantine_retry(ctx: click.Context, domain: str | None, system: str | None,
     with app.app_context():
         result = retry(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], domain=domain,
                        system=system, site=site, rule=rule, keys=list(keys) or None, actor="cli:retry",
-                       chunk_size=app.config["INGEST_CHUNK_SIZE"])
+                       chunk_size=app.config["INGEST_CHUNK_SIZE"], lineage=lineage_emitter(app))
     if as_json:
         click.echo(json.dumps(result))
         return

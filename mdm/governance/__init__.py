@@ -53,6 +53,8 @@ def reload(app: Flask, actor: str = "admin") -> tuple[Governance, int]:
     factory = app.extensions["mdm.sessionmaker"]
     version_id = governance_versions.ensure_recorded(factory, gov)
     app.extensions["mdm.governance"] = gov
+    if "mdm.lineage" in app.extensions:  # lineage/openlineage.yml may name another transport now
+        app.extensions["mdm.lineage"].gov = gov
     with factory() as session:
         append(session, [entry(actor, "governance_reload", "governance_version", str(version_id),
                                before={"content_hash": old.content_hash}, after={"content_hash": gov.content_hash})])

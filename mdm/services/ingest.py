@@ -19,7 +19,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
@@ -52,6 +52,9 @@ from .golden_store import append_changes, load_members, lock_goldens
 from .mapping import Mapped, RecordMapper
 from .results import RESULTS, BatchSummary, RecordResult, info, same_issues
 from .survivorship import Member, survive
+
+if TYPE_CHECKING:
+    from ..lineage import LineageEmitter
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +92,7 @@ class Ingestor:
 
     def __init__(self, factory: sessionmaker, gov: Governance, system: str, domain: str,
                  actor: str = "system", chunk_size: int = 500, rules_enabled: bool = True,
-                 retry_quarantined: bool = False) -> None:
+                 retry_quarantined: bool = False, lineage: LineageEmitter | None = None) -> None:
         check_target(gov, system, domain)
         self.factory = factory
         self.gov = gov
@@ -105,6 +108,8 @@ class Ingestor:
         self.retry_quarantined = retry_quarantined
         self.gov_version_id = governance_versions.ensure_recorded(factory, gov)
         self.stats = RunStats(self.domain)
+        # OpenLineage START / COMPLETE / FAIL, each sent after its commit; None sends nothing
+        self.lineage = lineage
         self.run_uuid: str | None = None
         self.audit_key = audit_key()  # read now: chunks may run where no app context exists
 
@@ -115,6 +120,8 @@ class Ingestor:
         started = time.perf_counter()
         run = self._start_run()
         self.run_uuid = run.run_uuid
+        if self.lineage:
+            self.lineage.ingest_started(run.run_uuid, self.system, self.domain.name, run.started_at, gov=self.gov)
         results: list[RecordResult] = []
         try:
             for chunk in _chunks(records, self.chunk_size, len(results)):
@@ -124,9 +131,15 @@ class Ingestor:
                 if progress:
                     progress(len(chunk))
         except Exception as exc:
-            self._finish_run(run.id, results, "failed", f"{type(exc).__name__}: {exc}")
+            failed = self._finish_run(run.id, results, "failed", f"{type(exc).__name__}: {exc}")
+            if self.lineage:
+                self.lineage.ingest_failed(run.run_uuid, self.system, self.domain.name, exc,
+                                           stats=self._rule_rows(), counts=failed, gov=self.gov)
             raise
         counts = self._finish_run(run.id, results, "complete", None)
+        if self.lineage:
+            self.lineage.ingest_completed(run.run_uuid, self.system, self.domain.name,
+                                          stats=self._rule_rows(), counts=counts, gov=self.gov)
         return BatchSummary(run.run_uuid, self.system, self.domain.name, counts, results,
                             time.perf_counter() - started)
 
@@ -138,12 +151,16 @@ class Ingestor:
             session.commit()
             return run
 
+    def _rule_rows(self) -> list[dict[str, Any]]:
+        """Evaluated and failed counts per rule so far (configured rules that never failed included)."""
+        kinds = {c.rule.id: (c.kind, c.rule.severity) for c in self.rules.checks}
+        return self.stats.rows(kinds)
+
     def _finish_run(self, run_id: int, results: list[RecordResult], status: str, error: str | None) -> dict:
         counts = dict.fromkeys(RESULTS, 0)
         counts.update(Counter(r.result for r in results))
-        kinds = {c.rule.id: (c.kind, c.rule.severity) for c in self.rules.checks}
         stats = [{**row, "run_id": run_id, "domain": self.domain.name, "system": self.system,
-                  "governance_version_id": self.gov_version_id} for row in self.stats.rows(kinds)]
+                  "governance_version_id": self.gov_version_id} for row in self._rule_rows()]
         with self.factory() as session:
             session.execute(update(IngestRun).where(IngestRun.id == run_id).values(
                 status=status, finished_at=utcnow(), counts=counts, error=error))

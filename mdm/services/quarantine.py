@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,6 +18,9 @@ from ..audit.log import entry as audit_entry
 from ..governance.model import Governance
 from ..models import SourceRecord, SourceVersion, iso
 from .ingest import Ingestor
+
+if TYPE_CHECKING:
+    from ..lineage import LineageEmitter
 
 
 def _query(domain: str | None, system: str | None, site: str | None, keys: list[str] | None = None) -> Select:
@@ -74,7 +77,8 @@ def _groups(factory: sessionmaker, domain: str | None, system: str | None, site:
 
 def retry(factory: sessionmaker, gov: Governance, *, domain: str | None = None, system: str | None = None,
           site: str | None = None, rule: str | None = None, keys: list[str] | None = None,
-          actor: str = "steward", chunk_size: int = 500, reason: str | None = None) -> dict[str, Any]:
+          actor: str = "steward", chunk_size: int = 500, reason: str | None = None,
+          lineage: LineageEmitter | None = None) -> dict[str, Any]:
     """Run quarantined records again, as received, under the governance content in force now."""
     runs = []
     totals: dict[str, int] = defaultdict(int)
@@ -82,7 +86,7 @@ def retry(factory: sessionmaker, gov: Governance, *, domain: str | None = None, 
         if (sys_name, dom) not in gov.mappings:
             continue  # the system may no longer write this domain: they stay in quarantine
         summary = Ingestor(factory, gov, sys_name, dom, actor=actor, chunk_size=chunk_size,
-                           retry_quarantined=True).run(raws)
+                           retry_quarantined=True, lineage=lineage).run(raws)
         runs.append(summary.to_dict(with_results=False))
         for k, n in summary.counts.items():
             totals[k] += n

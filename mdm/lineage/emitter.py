@@ -1,0 +1,195 @@
+"""Sending lineage events: kept in the `lineage_event` table, then handed to the OpenLineage client.
+
+Lineage never breaks a request (DESIGN.md §3): `emit` stores the event in its own short transaction,
+sends it, records whether the transport took it, and never raises. Call it after the work it
+describes has committed, and with no write transaction open in the same thread (on SQLite a second
+writer would wait for the first).
+
+The transport is the OpenLineage client's own configuration: `lineage/openlineage.yml` of the
+governance content, or, when the `OPENLINEAGE_CONFIG` environment variable is set, the file it names
+(read by the client as it always does). A `file` transport's relative `log_file_path` is taken
+relative to the app's instance folder rather than the process's working directory.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from openlineage.client import OpenLineageClient
+from openlineage.client.event_v2 import RunEvent, RunState
+from openlineage.client.serde import Serde
+from sqlalchemy import update
+from sqlalchemy.orm import sessionmaker
+
+from ..governance.model import Governance
+from ..models import LineageEvent, utcnow
+from .events import run_event, steward_event
+
+log = logging.getLogger(__name__)
+
+
+class LineageEmitter:
+    """Stores and sends OpenLineage events for one app (thread-safe; one per process is enough).
+
+    Attributes:
+        gov: governance whose `openlineage` configuration picks the transport; assign the new one
+            after a governance reload and the client is rebuilt on the next event if it changed.
+        failures: events that were not delivered or not stored since start-up.
+    """
+
+    def __init__(self, gov: Governance, factory: sessionmaker, instance_path: str) -> None:
+        self.gov = gov
+        self.factory = factory
+        self.instance_path = instance_path
+        self.failures = 0
+        self._client: OpenLineageClient | None = None
+        self._client_config: dict[str, Any] | None = None
+        self._lock = threading.Lock()
+
+    # -- client ----------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> OpenLineageClient:
+        """The OpenLineage client for the configuration in force (built on first use).
+
+        Raises:
+            Exception: whatever the client raises for an unusable configuration.
+        """
+        wanted = None if os.environ.get("OPENLINEAGE_CONFIG") else self.gov.openlineage
+        with self._lock:
+            if self._client is None or wanted != self._client_config:
+                if self._client is not None:
+                    self._client.close(timeout=0)
+                self._client = self._build(wanted)
+                self._client_config = copy.deepcopy(wanted)
+            return self._client
+
+    def _build(self, config: Mapping[str, Any] | None) -> OpenLineageClient:
+        if config is None:
+            return OpenLineageClient()
+        resolved = copy.deepcopy(dict(config))
+        if "transport" in resolved:
+            resolved["transport"] = self._resolve_paths(resolved["transport"])
+        return OpenLineageClient(config=resolved)
+
+    def _resolve_paths(self, transport: Any) -> Any:
+        """Relative `file` transport paths under the instance folder, also inside a `composite` one."""
+        if not isinstance(transport, dict):
+            return transport
+        if transport.get("type") == "composite":
+            inner = transport.get("transports")
+            if isinstance(inner, dict):
+                transport["transports"] = {k: self._resolve_paths(t) for k, t in inner.items()}
+            elif isinstance(inner, list):
+                transport["transports"] = [self._resolve_paths(t) for t in inner]
+        elif transport.get("type") == "file" and isinstance(transport.get("log_file_path"), str):
+            path = transport["log_file_path"]
+            if "://" not in path and not os.path.isabs(path):
+                path = os.path.join(self.instance_path, path)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                transport["log_file_path"] = path
+        return transport
+
+    # -- emitting --------------------------------------------------------------------------------
+
+    def emit(self, event: RunEvent) -> bool:
+        """Store `event`, send it, and record the outcome; never raises.
+
+        Returns:
+            True when the transport accepted the event. Failures are logged, counted in `failures`
+            and kept on the stored row (`delivered` False, `error`).
+        """
+        client: OpenLineageClient | None = None
+        error: str | None = None
+        try:
+            client = self.client
+            # The client adds its own facets (run tags, configured environment variables) while
+            # emitting; adding them first makes the stored event the one the transport receives.
+            client.add_environment_facets(event)
+            client.update_event_tags_facets(event)
+            client.add_source_code_location_facet(event)
+        except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
+            error = f"cannot configure the OpenLineage client: {type(exc).__name__}: {exc}"
+            client = None
+        row_id = self._store(event)
+        if client is not None:
+            try:
+                client.emit(event)
+            except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
+                error = f"{type(exc).__name__}: {exc}"
+        if error is not None:
+            log.warning("lineage event %s %s of run %s not delivered: %s", event.job.name,
+                        _state(event), event.run.runId, error)
+        if row_id is not None:
+            self._mark(row_id, error)
+        if error is not None or row_id is None:
+            with self._lock:
+                self.failures += 1
+        return error is None
+
+    def _store(self, event: RunEvent) -> int | None:
+        try:
+            row = LineageEvent(run_uuid=event.run.runId, event_type=_state(event) or "OTHER",
+                               job_namespace=event.job.namespace, job_name=event.job.name,
+                               event_time=_parse_time(event.eventTime), event=Serde.to_dict(event),
+                               delivered=False)
+            with self.factory() as session:
+                session.add(row)
+                session.commit()
+                return row.id
+        except Exception:
+            log.exception("cannot store lineage event of run %s", event.run.runId)
+            return None
+
+    def _mark(self, row_id: int, error: str | None) -> None:
+        try:
+            with self.factory() as session:
+                session.execute(update(LineageEvent).where(LineageEvent.id == row_id)
+                                .values(delivered=error is None, error=error))
+                session.commit()
+        except Exception:
+            log.exception("cannot record the delivery of lineage event %s", row_id)
+
+    # -- convenience -----------------------------------------------------------------------------
+
+    def ingest_started(self, run_uuid: str, system: str, domain: str, event_time: dt.datetime | None = None,
+                       *, gov: Governance | None = None) -> bool:
+        """START of an ingest run; `gov` is the governance the run uses (default: `self.gov`)."""
+        return self.emit(run_event(gov or self.gov, RunState.START, run_uuid, system, domain,
+                                   event_time or utcnow()))
+
+    def ingest_completed(self, run_uuid: str, system: str, domain: str, *,
+                         stats: Iterable[Mapping[str, Any]] | None, counts: Mapping[str, int] | None,
+                         event_time: dt.datetime | None = None, gov: Governance | None = None) -> bool:
+        """COMPLETE of an ingest run, with its per-rule rows and its counts."""
+        return self.emit(run_event(gov or self.gov, RunState.COMPLETE, run_uuid, system, domain,
+                                   event_time or utcnow(), stats=stats, counts=counts))
+
+    def ingest_failed(self, run_uuid: str, system: str, domain: str, error: str | BaseException, *,
+                      stats: Iterable[Mapping[str, Any]] | None = None, counts: Mapping[str, int] | None = None,
+                      event_time: dt.datetime | None = None, gov: Governance | None = None) -> bool:
+        """FAIL of an ingest run, with the error (an exception also gives its stack trace)."""
+        return self.emit(run_event(gov or self.gov, RunState.FAIL, run_uuid, system, domain,
+                                   event_time or utcnow(), stats=stats, counts=counts, error=error))
+
+    def steward_action(self, action: str, run_uuid: str, golden_id: str, domain: str, actor: str,
+                       reason: str | None, event_time: dt.datetime | None = None) -> bool:
+        """A steward action as its own job run (`mdm.steward.<action>`)."""
+        return self.emit(steward_event(self.gov, action, run_uuid, golden_id, domain, event_time or utcnow(),
+                                       actor, reason))
+
+
+def _state(event: RunEvent) -> str | None:
+    return event.eventType.value if event.eventType is not None else None
+
+
+def _parse_time(value: str) -> dt.datetime:
+    # Python 3.10's fromisoformat does not read a trailing Z
+    parsed = dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
