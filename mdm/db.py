@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import jsonutil
 from .errors import MDMError
 
 
@@ -36,6 +37,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     url = normalize_url(url)
     backend = make_url(url).get_backend_name()
+    kwargs.setdefault("json_serializer", jsonutil.dumps)
+    kwargs.setdefault("json_deserializer", jsonutil.loads)
     if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
         _sqlite_setup(engine)

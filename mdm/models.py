@@ -234,15 +234,14 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_entity", "entity_type", "entity_id"), Index("ix_audit_actor", "actor"))
 
     seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # at, actor, action and entity are columns for filtering; `body` holds the whole entry as the
+    # exact canonical JSON the hash covers (who, what, when, why, before, after, context).
     at: Mapped[dt.datetime]
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(32), index=True)
     entity_type: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[str] = mapped_column(String(300))
-    reason: Mapped[str | None] = mapped_column(Text)
-    before: Mapped[dict[str, Any] | None]
-    after: Mapped[dict[str, Any] | None]
-    context: Mapped[dict[str, Any] | None]
+    body: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 

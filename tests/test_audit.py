@@ -32,8 +32,9 @@ def test_a_clean_chain_verifies() -> None:
 
 
 @pytest.mark.parametrize("tamper, seq, problem", [
-    (lambda r: r[2].update(after={"i": 99}), 3, "changed"),
+    (lambda r: r[2].update(body=r[2]["body"].replace('"i":2', '"i":99')), 3, "changed"),
     (lambda r: r[2].update(actor="mallory"), 3, "changed"),
+    (lambda r: r[2].update(at="2030-01-01T00:00:00+00:00"), 3, "changed"),
     (lambda r: r.pop(2), 4, "deleted"),
     (lambda r: r.insert(2, {**r[1], "seq": 3, "hash": "f" * 64, "prev_hash": "e" * 64}), 3, "inserted"),
     (lambda r: (r.__setitem__(slice(1, 3), [r[2], r[1]]),

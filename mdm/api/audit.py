@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
-from ..audit.log import verify
+from ..audit.log import verify, view
 from ..db import get_session
-from ..models import AuditEvent, iso
+from ..models import AuditEvent
 
 blp = Blueprint("audit", __name__, description="Audit trail (append-only, hash-chained)")
 
@@ -53,10 +53,6 @@ class VerifySchema(Schema):
     first_problem = fields.Dict(allow_none=True, required=True)
 
 
-def entry_view(e: AuditEvent) -> dict[str, Any]:
-    return {"seq": e.seq, "at": iso(e.at), "actor": e.actor, "action": e.action, "entity_type": e.entity_type,
-            "entity_id": e.entity_id, "reason": e.reason, "before": e.before, "after": e.after,
-            "context": e.context, "prev_hash": e.prev_hash, "hash": e.hash}
 
 
 def _utc(value: Any) -> Any:
@@ -82,7 +78,7 @@ class Audit(MethodView):
             q = q.where(a.at <= _utc(args["until"]))
         rows = get_session().scalars(q.order_by(a.seq).limit(args["limit"] + 1)).all()
         page = rows[: args["limit"]]
-        return {"items": [entry_view(e) for e in page],
+        return {"items": [view(e) for e in page],
                 "next_after": page[-1].seq if len(rows) > args["limit"] else None}
 
 

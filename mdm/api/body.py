@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from typing import Any
 
 from flask import Request
 
+from .. import jsonutil
 from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
 JSON_TYPES = ("application/json",)
@@ -18,8 +18,8 @@ CSV_TYPES = ("text/csv",)
 
 def parse_json(text: str) -> Any:
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return jsonutil.loads(text)
+    except jsonutil.JSONDecodeError as exc:
         raise InvalidInput(f"malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
 
 
@@ -38,8 +38,8 @@ def parse_records(text: str, media_type: str) -> list[Any]:
             if not line.strip():
                 continue
             try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError as exc:
+                out.append(jsonutil.loads(line))
+            except jsonutil.JSONDecodeError as exc:
                 raise InvalidInput(f"malformed NDJSON on line {n}, column {exc.colno}: {exc.msg}") from None
         return out
     if media_type in CSV_TYPES:

@@ -1,8 +1,10 @@
 """The hash chain of the audit trail: pure functions, no database.
 
-Each entry's hash is HMAC-SHA256(key, previous hash + canonical JSON of the entry). Changing,
-deleting, inserting or reordering any entry breaks the chain at that point, and without the key
-(which lives in configuration, never in the database) nobody can compute a chain that verifies.
+Each entry is kept as one canonical JSON text (`body`); its hash is
+HMAC-SHA256(key, previous hash + "\\n" + body). Changing, deleting, inserting or reordering any
+entry breaks the chain at that point, and without the key (which lives in configuration, never in
+the database) nobody can compute a chain that verifies. The filter columns (time, actor, action,
+entity) must equal what the body says, or the entry counts as changed.
 """
 
 from __future__ import annotations
@@ -14,35 +16,46 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .. import jsonutil
+
 GENESIS = "0" * 64
 FIELDS = ("seq", "at", "actor", "action", "entity_type", "entity_id", "reason", "before", "after", "context")
+COLUMNS = ("at", "actor", "action", "entity_type", "entity_id")
 
 
-def _utc(value: Any) -> str:
+def utc_text(value: Any) -> str:
     if isinstance(value, dt.datetime):
         value = value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc).isoformat(timespec="microseconds")
     return str(value)
 
 
-def canonical(entry: dict[str, Any]) -> bytes:
-    """The bytes an entry's hash covers: every audited field, sorted keys, UTC times."""
-    body = {k: (_utc(entry[k]) if k == "at" else entry.get(k)) for k in FIELDS}
-    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+def canonical(entry: dict[str, Any]) -> str:
+    """The text an entry's hash covers: every audited field, sorted keys, UTC times."""
+    body = {k: (utc_text(entry[k]) if k == "at" else entry.get(k)) for k in FIELDS}
+    return jsonutil.canonical(body).decode()
 
 
-def link_hash(key: bytes, prev_hash: str, entry: dict[str, Any]) -> str:
-    return hmac.new(key, prev_hash.encode() + b"\n" + canonical(entry), hashlib.sha256).hexdigest()
+def link_hash(key: bytes, prev_hash: str, body: str) -> str:
+    return hmac.new(key, prev_hash.encode() + b"\n" + body.encode(), hashlib.sha256).hexdigest()
 
 
 def chain(key: bytes, prev_hash: str, first_seq: int, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Number and hash `entries` after the entry whose hash is `prev_hash`."""
+    """Rows for `entries`, numbered and hashed after the entry whose hash is `prev_hash`."""
     out = []
     for i, entry in enumerate(entries):
-        row = {**entry, "seq": first_seq + i, "prev_hash": prev_hash}
-        row["hash"] = prev_hash = link_hash(key, prev_hash, row)
-        out.append(row)
+        seq = first_seq + i
+        body = canonical({**entry, "seq": seq})
+        hash_ = link_hash(key, prev_hash, body)
+        out.append({"seq": seq, **{c: entry[c] for c in COLUMNS}, "body": body, "prev_hash": prev_hash,
+                    "hash": hash_})
+        prev_hash = hash_
     return out
+
+
+def _columns_agree(row: dict[str, Any], body: dict[str, Any]) -> bool:
+    return all((utc_text(row[c]) if c == "at" else row[c]) == body.get(c) for c in COLUMNS) \
+        and body.get("seq") == row["seq"]
 
 
 def verify_rows(key: bytes, rows: Iterable[dict[str, Any]],
@@ -71,8 +84,15 @@ def verify_rows(key: bytes, rows: Iterable[dict[str, Any]],
                 problem = ("reordered", f"it follows entry {where}, not entry {seq - 1}")
             else:
                 problem = ("inserted", "its predecessor's hash is not the one before it in the chain")
-        elif link_hash(key, prev_hash, row) != row["hash"]:
+        elif link_hash(key, prev_hash, row["body"]) != row["hash"]:
             problem = ("changed", "its content does not match its hash")
+        else:
+            try:
+                agrees = _columns_agree(row, json.loads(row["body"]))
+            except ValueError:
+                agrees = False
+            if not agrees:
+                problem = ("changed", "its time, actor, action or entity differ from what was hashed")
         if problem:
             return {"ok": False, "entries": n, "first_problem": {"seq": seq, "problem": problem[0],
                                                                  "detail": problem[1]}}

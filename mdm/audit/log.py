@@ -7,6 +7,7 @@ therefore form one unbroken chain. Call `append` last before commit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -57,8 +58,8 @@ def append(session: Session, entries: list[dict[str, Any]], key: bytes | None = 
 def rows(session: Session, page: int = 5000) -> Iterator[dict[str, Any]]:
     """Every entry in chain order, read a page at a time."""
     after = 0
-    cols = [getattr(AuditEvent, c) for c in ("seq", "at", "actor", "action", "entity_type", "entity_id", "reason",
-                                             "before", "after", "context", "prev_hash", "hash")]
+    cols = [getattr(AuditEvent, c) for c in ("seq", "at", "actor", "action", "entity_type", "entity_id", "body",
+                                             "prev_hash", "hash")]
     while True:
         batch = session.execute(select(*cols).where(AuditEvent.seq > after).order_by(AuditEvent.seq).limit(page)).all()
         if not batch:
@@ -66,6 +67,13 @@ def rows(session: Session, page: int = 5000) -> Iterator[dict[str, Any]]:
         for r in batch:
             yield dict(r._mapping)
         after = batch[-1].seq
+
+
+def view(row: Any) -> dict[str, Any]:
+    """An entry as auditors read it: the hashed body, unpacked, with its hashes."""
+    m = row if isinstance(row, dict) else {c: getattr(row, c) for c in ("seq", "body", "prev_hash", "hash")}
+    body = json.loads(m["body"])
+    return {**body, "seq": m["seq"], "prev_hash": m["prev_hash"], "hash": m["hash"]}
 
 
 def verify(session: Session, key: bytes | None = None) -> dict[str, Any]:

@@ -47,10 +47,9 @@ def audit_verify(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def audit_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
     """Every audit entry in chain order, with its hashes, for an inspector's own copy."""
-    from ..audit.log import rows
+    from ..audit.log import rows, view
     from ..db import get_session
     from ..migrate import require_current
-    from ..models import iso
 
     app = make_app(ctx)
     require_current(app.extensions["mdm.engine"])
@@ -62,8 +61,8 @@ def audit_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
             writer = csv.DictWriter(fh, fieldnames=columns) if fmt == "csv" else None
             if writer:
                 writer.writeheader()
-            for row in rows(get_session()):
-                row["at"] = iso(row["at"])
+            for raw in rows(get_session()):
+                row = view(raw)
                 if writer:
                     writer.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v
                                      for k, v in row.items()})

@@ -15,7 +15,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from .. import identifiers
+from .. import identifiers, jsonutil
 from ..governance.model import Domain, DomainMapping, Governance, System
 from ..governance.transforms import TransformError
 from ..quality import Context
@@ -119,7 +119,7 @@ class RecordMapper:
         self._quality(m)
         extra = {k: raw[k] for k in m.unknown}
         m.content_hash = hashlib.sha256(
-            json.dumps([m.payload, extra], sort_keys=True, default=str, separators=(",", ":")).encode()
+            jsonutil.canonical([m.payload, extra])
         ).hexdigest()
         return m
 
