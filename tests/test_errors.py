@@ -152,3 +152,20 @@ def test_cli_on_an_unmigrated_database_says_so_in_one_line(tmp_path) -> None:
                                       "--domain", "product"])
     assert result.exit_code == 1
     assert result.output.strip().count("\n") == 0 and "mdm db upgrade" in result.output
+
+
+def test_cli_output_into_a_closed_pipe_is_not_an_error(runner, client) -> None:
+    import subprocess
+    import sys
+
+    from helpers import gtin
+
+    client.post("/api/v1/sources/csv-import/product/records",
+                json=[{"source_key": f"K-{i:05d}-padding-to-fill-the-pipe", "gtin": gtin(f"04012345{i:05d}")}
+                      for i in range(3000)])  # more than a pipe buffer holds
+    proc = subprocess.run(
+        f"{sys.executable} -m mdm.cli export xref --domain product | head -1",
+        shell=True, capture_output=True, text=True, executable="/bin/bash", env={**__import__("os").environ},
+    )
+    assert proc.stdout.strip() == "system,source_key,golden_id"
+    assert "error" not in proc.stderr

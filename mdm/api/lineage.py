@@ -10,10 +10,10 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..db import get_session
-from ..errors import UnknownSystem
 from ..governance import DOMAINS, current
 from ..lineage import graph
 from .golden import _domain
+from .keys import source_key
 
 blp = Blueprint("lineage", __name__, description="Record-level lineage and OpenLineage events")
 
@@ -174,13 +174,7 @@ class SourceLineage(MethodView):
     @blp.response(200, SourceLineageSchema)
     def get(self, system: str, domain: str, key: str) -> dict[str, Any]:
         """The golden records a source record fed, and the fields each of its versions wins now."""
-        gov = current()
-        if system not in gov.systems:
-            raise UnknownSystem(f"unknown system {system!r}; declare it in lineage/systems.yaml")
-        mapping = gov.mappings.get((system, _domain(domain)))
-        if mapping is not None:  # the source's own spelling of the key is accepted, as in /xref
-            key = str(mapping.key_transform(key) or key)
-        return graph.source_lineage(get_session(), system, domain, key)
+        return graph.source_lineage(get_session(), system, domain, source_key(system, domain, key))
 
 
 @blp.route("/lineage/runs")

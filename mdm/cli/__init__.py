@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
@@ -29,6 +30,11 @@ class HubGroup(click.Group):
             click.echo(f"error: the database is not ready ({first}); check MDM_DATABASE_URL and run "
                        "'mdm db upgrade'", err=True)
             sys.exit(1)
+        except BrokenPipeError:
+            # the reader stopped early (`mdm export ... | head`): that is its choice, not an error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
         except OSError as exc:
             click.echo(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), err=True)
             sys.exit(1)

@@ -1,0 +1,5 @@
+"""`python -m mdm.cli` runs the `mdm` command."""
+
+from . import main
+
+main()
