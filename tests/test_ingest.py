@@ -221,3 +221,34 @@ def test_relink_after_delete_is_in_the_xref_history_and_versions_keep_their_stat
     assert [v["status"] for v in versions] == ["active", "retired", "active"]
     assert client.get(f"/api/v1/golden/product/{gid}?version=2").get_json()["status"] == "retired"
     assert client.get(f"/api/v1/golden/product/{gid}?version=1").get_json()["status"] == "active"
+
+
+def test_data_deleted_at_source_never_comes_back_through_a_quarantined_resend(client) -> None:
+    gid = post(client, "csv-import", "product", [
+        {"source_key": "P1", "gtin": G1, "brand_name": "FROM-P1", "catalog_number": "CAT-P1"},
+        {"source_key": "P2", "gtin": G1, "brand_name": "FROM-P2"},
+    ])["results"][0]["golden_id"]
+    client.delete("/api/v1/sources/csv-import/product/records/P1")
+    bad = post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "shelf_life_days": "abc"}])
+    assert results(bad) == ["quarantined"]
+    post(client, "csv-import", "product", [{"source_key": "P2", "gtin": G1, "brand_name": "FROM-P2",
+                                            "model_number": "m2"}])
+    data = client.get(f"/api/v1/golden/product/{gid}").get_json()["data"]
+    assert data["brand_name"] == "FROM-P2" and data["model_number"] == "m2" and "catalog_number" not in data
+    # a valid resend links it again, and says so
+    post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "brand_name": "FROM-P1"}])
+    actions = [h["action"] for h in client.get("/api/v1/xref/csv-import/product/P1").get_json()["history"]]
+    assert actions == ["link", "unlink", "link"]
+
+
+def test_a_key_sent_twice_in_one_batch_is_checked_both_times(client) -> None:
+    post(client, "plm", "product", [plm_part("PN-1", G1)])
+    lot = {"source_key": "L1", "lot_number": "24A1", "gtin": G1, "site": "GAL", "quantity": 5}
+    first = post(client, "csv-import", "lot", [lot])["results"][0]
+    product = client.get(f"/api/v1/golden/lot/{first['golden_id']}").get_json()["data"]["product_id"]
+    body = post(client, "csv-import", "lot", [{**lot, "quantity": 6}, lot])
+    assert results(body) == ["linked", "linked"]
+    src = client.get("/api/v1/sources/csv-import/lot/records/L1").get_json()
+    assert src["version"] == 3 and src["payload"]["product_id"] == product
+    audit = client.get("/api/v1/audit", query_string={"entity_id": "csv-import/lot/L1"}).get_json()["items"]
+    assert [e["action"] for e in audit] == ["link", "update", "update"]

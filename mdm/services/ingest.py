@@ -226,6 +226,7 @@ class _Chunk:
         self.changes: list[dict[str, Any]] = []
         self.accepted: dict[str, Mapped] = {}  # records accepted by this chunk, by key
         self.audit: list[dict[str, Any]] = []
+        self.linked_positions: set[int] = set()
 
     # -- decide -------------------------------------------------------------------------------
 
@@ -266,9 +267,11 @@ class _Chunk:
         """Rules that read the hub (references, uniqueness), batched over the records that will be written."""
         checks = self.ing.mapper.db_checks
         todo = []
+        # A key sent twice in one chunk may be written twice whatever the stored state says.
+        repeated = {k for k, n in Counter(m.key for m in keyed).items() if n > 1}
         for m in keyed:
             m.db_issues, m.db_evaluated = [], []  # a retried chunk evaluates afresh
-            if checks and self._will_write(m):
+            if checks and (m.key in repeated or self._will_write(m)):
                 todo.append(m)
         if not todo:
             return
@@ -341,7 +344,8 @@ class _Chunk:
             return
         if st is None:
             st = self.state[key] = _State(None, None, 0, "", "new", None, m.site)
-        relink = st.status == "deleted" and st.golden_id is not None
+        # deleted at source earlier (its accepted version was dropped then): a new link when accepted again
+        relink = st.golden_id is not None and (st.status == "deleted" or st.accepted_version is None)
         st.touched = True
         st.latest_version += 1
         st.latest_hash = m.content_hash
@@ -365,6 +369,7 @@ class _Chunk:
         if st.golden_id != target or relink:
             st.golden_id = target
             self.linked[target].append(key)
+            self.linked_positions.add(m.position)
             self.xrefs.append((key, {"golden_id": target, "action": "link", "rule": explanation["rule"],
                                      "run_id": self.run_id, "actor": self.ing.actor, "at": self.now}))
         for ident in m.identifiers:
@@ -468,7 +473,6 @@ class _Chunk:
 
     def _audit_sources(self) -> None:
         """One entry per source record this chunk changed: linked, updated, quarantined or rejected."""
-        linked = {k for keys in self.linked.values() for k in keys}
         ctx = self._audit_context()
         prefix = f"{self.ing.system}/{self.domain}/"
         for r in self.results:
@@ -480,7 +484,7 @@ class _Chunk:
             st = self.state.get(r.source_key or "")
             if st is None or not st.touched or r.result == "unchanged":
                 continue  # nothing was written for it
-            action = {"quarantined": "quarantine"}.get(r.result) or ("link" if r.source_key in linked else "update")
+            action = {"quarantined": "quarantine"}.get(r.result) or ("link" if r.position in self.linked_positions else "update")
             after: dict[str, Any] = {"version": r.version, "golden_id": r.golden_id}
             if action == "quarantine":
                 after["rules"] = sorted({x["rule"] for x in r.reasons if x["severity"] == "error"})

@@ -38,16 +38,15 @@ def delete_source(factory: sessionmaker, gov: Governance, system: str, domain: s
         sr.latest_version += 1
         sr.status = "deleted"
         sr.latest_hash = "deleted"
+        # Nothing received before the deletion may feed a golden record again, even if the source
+        # later resends the key and that version is quarantined.
+        sr.accepted_version = None
         sr.updated_at = now
         session.execute(insert(SourceVersion).values(
             source_record_id=sr.id, version=sr.latest_version, status="deleted", payload={}, raw={},
             unknown_fields=[], issues=[], content_hash="deleted", governance_version_id=gov_version_id,
             received_at=now))
         golden_version = None
-        append_audit(session, [audit_entry(actor, "unlink" if sr.golden_id else "delete", "source_record",
-                                           f"{system}/{domain}/{key}", reason="deleted at source",
-                                           after={"version": sr.latest_version, "status": "deleted",
-                                                  "golden_id": sr.golden_id}, at=now)])
         if sr.golden_id:
             session.execute(insert(XrefEvent).values(
                 source_record_id=sr.id, golden_id=sr.golden_id, action="unlink", rule="deleted_at_source",
@@ -56,6 +55,11 @@ def delete_source(factory: sessionmaker, gov: Governance, system: str, domain: s
                 session, gov, sr.golden_id, actor=actor, reason="source record deleted at source",
                 explanation={"unlinked": [{"system": system, "source_key": key}]},
                 gov_version_id=gov_version_id, now=now)
+        # Appended after `rebuild` holds the golden row: every writer locks rows first, then the trail.
+        append_audit(session, [audit_entry(actor, "unlink" if sr.golden_id else "delete", "source_record",
+                                           f"{system}/{domain}/{key}", reason="deleted at source",
+                                           after={"version": sr.latest_version, "status": "deleted",
+                                                  "golden_id": sr.golden_id}, at=now)])
         session.commit()
         return {"source_key": key, "result": "deleted", "golden_id": sr.golden_id, "version": sr.latest_version,
                 "golden_version": golden_version}
