@@ -22,6 +22,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def to_utc(value: dt.datetime | None) -> dt.datetime | None:
+    """An aware UTC datetime; a naive one (SQLite, or a caller without an offset) is taken as UTC."""
+    if value is None:
+        return None
+    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
 def iso(value: dt.datetime | None) -> str | None:
     """ISO 8601 in UTC; SQLite hands back naive datetimes, and everything the hub writes is UTC."""
     if value is None:

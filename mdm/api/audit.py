@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..audit.log import verify, view
 from ..db import get_session
-from ..models import AuditEvent
+from ..models import AuditEvent, to_utc
 
 blp = Blueprint("audit", __name__, description="Audit trail (append-only, hash-chained)")
 
@@ -55,11 +55,6 @@ class VerifySchema(Schema):
 
 
 
-def _utc(value: Any) -> Any:
-    import datetime as dt
-
-    return value.astimezone(dt.timezone.utc) if value is not None and value.tzinfo else value
-
 
 @blp.route("/audit")
 class Audit(MethodView):
@@ -73,9 +68,9 @@ class Audit(MethodView):
             if args.get(name):
                 q = q.where(getattr(a, name) == args[name])
         if args.get("since"):
-            q = q.where(a.at >= _utc(args["since"]))
+            q = q.where(a.at >= to_utc(args["since"]))
         if args.get("until"):
-            q = q.where(a.at <= _utc(args["until"]))
+            q = q.where(a.at <= to_utc(args["until"]))
         rows = get_session().scalars(q.order_by(a.seq).limit(args["limit"] + 1)).all()
         page = rows[: args["limit"]]
         return {"items": [view(e) for e in page],

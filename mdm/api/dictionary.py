@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
@@ -14,7 +13,7 @@ from sqlalchemy import select
 from ..db import get_session
 from ..errors import GovernanceError, MDMError, NotFound
 from ..governance import current
-from ..models import GovernanceVersion, iso
+from ..models import GovernanceVersion, iso, to_utc
 from .golden import _domain
 from .schemas import (
     DictionaryIndexSchema,
@@ -93,9 +92,7 @@ class GovernanceVersions(MethodView):
         gov = current()
         q = select(GovernanceVersion).order_by(GovernanceVersion.id.desc())
         if args.get("as_of"):
-            at = args["as_of"]
-            at = at.astimezone(dt.timezone.utc) if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
-            q = q.where(GovernanceVersion.loaded_at <= at).limit(1)
+            q = q.where(GovernanceVersion.loaded_at <= to_utc(args["as_of"])).limit(1)
         rows = get_session().scalars(q).all()
         return [{"id": r.id, "content_hash": r.content_hash, "loaded_at": iso(r.loaded_at),
                  "current": r.content_hash == gov.content_hash} for r in rows]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from flask import current_app
@@ -12,6 +11,7 @@ from flask_smorest import Blueprint
 from ..db import get_session
 from ..errors import UnknownDomain
 from ..governance import DOMAINS, current
+from ..models import to_utc
 from ..services import golden as svc
 from .schemas import (
     IDENTIFIER_FILTERS,
@@ -31,11 +31,6 @@ def _domain(domain: str) -> str:
     return domain
 
 
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    return value.astimezone(dt.timezone.utc) if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
-
 
 @blp.route("/golden/<string:domain>")
 class GoldenList(MethodView):
@@ -47,7 +42,7 @@ class GoldenList(MethodView):
         limit = min(args["limit"], current_app.config["MAX_PAGE_SIZE"])
         idents = {k: args[k] for k in IDENTIFIER_FILTERS if args.get(k)}
         rows = svc.list_golden(get_session(), current(), domain, status=args.get("status"), after=args.get("after"),
-                               limit=limit + 1, updated_since=_utc(args.get("updated_since")), identifier=idents)
+                               limit=limit + 1, updated_since=to_utc(args.get("updated_since")), identifier=idents)
         page = rows[:limit]
         return {"items": [svc.golden_view(r) for r in page],
                 "next_after": page[-1].id if len(rows) > limit else None}
@@ -61,7 +56,7 @@ class Golden(MethodView):
         """One golden record with per-field provenance; `as_of` or `version` for a past version."""
         session = get_session()
         rec = svc.get_golden(session, _domain(domain), golden_id)
-        version = svc.version_at(session, rec, as_of=_utc(args.get("as_of")), version=args.get("version"))
+        version = svc.version_at(session, rec, as_of=to_utc(args.get("as_of")), version=args.get("version"))
         out = svc.golden_view(rec, version)
         out["sources"] = svc.sources_of(session, rec.id)
         return out

@@ -12,10 +12,10 @@ from ..db import get_session
 from ..errors import InvalidInput, UnsupportedMediaType, ValidationFailed
 from ..governance import current
 from ..lineage import emitter as lineage_emitter
-from ..models import iso
 from ..services import sources as source_service
 from ..services.ingest import Ingestor, check_target
 from .body import parse_json, read_batch
+from .keys import source_key
 from .schemas import (
     BatchQuerySchema,
     BatchResultSchema,
@@ -35,12 +35,6 @@ BATCH_BODY = {
         "text/csv": {"schema": {"type": "string"}},
     },
 }
-
-
-def _key(system: str, domain: str, key: str) -> str:
-    """A key as the mapping normalises it, so a URL may use the source's own spelling."""
-    value = current().mappings[(system, domain)].key_transform(key)
-    return str(value) if value not in (None, "") else key
 
 
 def _ingestor(system: str, domain: str) -> Ingestor:
@@ -81,9 +75,9 @@ class Record(MethodView):
         if not isinstance(raw, dict):
             raise InvalidInput("the body must be one JSON object")
         mapping = gov.mappings[(system, domain)]
-        key = _key(system, domain, key)
+        key = source_key(system, domain, key)
         key_field = mapping.key
-        if key_field in raw and _key(system, domain, str(raw[key_field])) != key:
+        if key_field in raw and source_key(system, domain, str(raw[key_field])) != key:
             raise InvalidInput(f"the body's {key_field!r} ({raw[key_field]!r}) differs from the URL's key ({key!r})")
         raw[key_field] = key
         result = _ingestor(system, domain).run([raw]).results[0]
@@ -104,16 +98,12 @@ class Record(MethodView):
     def delete(self, system: str, domain: str, key: str) -> dict[str, Any]:
         """Mark a record deleted at source; its golden record is recomputed (nothing is erased)."""
         return source_service.delete_source(current_app.extensions["mdm.sessionmaker"], current(), system, domain,
-                                            _key(system, domain, key), actor=f"system:{system}")
+                                            source_key(system, domain, key), actor=f"system:{system}")
 
     @blp.response(200, SourceVersionSchema)
     def get(self, system: str, domain: str, key: str) -> dict[str, Any]:
         """The latest version of a source record as received and mapped, with its issues."""
         check_target(current(), system, domain)
         session = get_session()
-        sr = source_service.source_record(session, system, domain, _key(system, domain, key))
-        v = source_service.latest_version(session, sr)
-        return {"system": system, "domain": domain, "source_key": sr.source_key, "status": sr.status,
-                "golden_id": sr.golden_id,
-                "version": v.version, "accepted_version": sr.accepted_version, "payload": v.payload, "raw": v.raw,
-                "unknown_fields": v.unknown_fields, "issues": v.issues, "received_at": iso(v.received_at)}
+        sr = source_service.source_record(session, system, domain, source_key(system, domain, key))
+        return source_service.version_view(sr, source_service.latest_version(session, sr))

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
 from ..governance.model import Governance
-from ..models import SourceRecord, SourceVersion, iso
+from ..models import SourceRecord, SourceVersion
 from .ingest import Ingestor
+from .sources import version_view
 
 if TYPE_CHECKING:
     from ..lineage import LineageEmitter
@@ -42,13 +43,6 @@ def _has_rule(version: SourceVersion, rule: str | None) -> bool:
     return rule is None or any(i["rule"] == rule or i["rule"].startswith(rule + ".") for i in version.issues)
 
 
-def view(sr: SourceRecord, v: SourceVersion) -> dict[str, Any]:
-    return {"system": sr.system, "domain": sr.domain, "source_key": sr.source_key, "site": sr.site,
-            "status": sr.status, "golden_id": sr.golden_id, "version": v.version,
-            "accepted_version": sr.accepted_version, "payload": v.payload, "raw": v.raw,
-            "unknown_fields": v.unknown_fields, "issues": v.issues, "received_at": iso(v.received_at)}
-
-
 def page(session: Session, *, domain: str | None = None, system: str | None = None, site: str | None = None,
          rule: str | None = None, after: int = 0, limit: int = 50) -> tuple[list[dict[str, Any]], int | None]:
     """Quarantined records after source-record id `after`; `rule` matches a rule id or its prefix."""
@@ -58,7 +52,7 @@ def page(session: Session, *, domain: str | None = None, system: str | None = No
         rows = session.execute(_query(domain, system, site).where(SourceRecord.id > cursor).limit(500)).all()
         if not rows:
             break
-        out.extend((sr.id, view(sr, v)) for sr, v in rows if _has_rule(v, rule))
+        out.extend((sr.id, version_view(sr, v)) for sr, v in rows if _has_rule(v, rule))
         cursor = rows[-1][0].id
     items = out[:limit]
     return [i for _, i in items], (items[-1][0] if len(out) > limit else None)

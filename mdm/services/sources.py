@@ -11,7 +11,7 @@ from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
 from ..errors import NotFound
 from ..governance.model import Governance
-from ..models import SourceRecord, SourceVersion, XrefEvent, utcnow
+from ..models import SourceRecord, SourceVersion, XrefEvent, iso, utcnow
 from . import governance_versions
 from .golden_store import rebuild
 from .ingest import check_target
@@ -76,3 +76,11 @@ def source_record(session: Session, system: str, domain: str, key: str) -> Sourc
 def latest_version(session: Session, sr: SourceRecord) -> SourceVersion:
     return session.scalars(select(SourceVersion).where(
         SourceVersion.source_record_id == sr.id, SourceVersion.version == sr.latest_version)).one()
+
+
+def version_view(sr: SourceRecord, v: SourceVersion) -> dict[str, Any]:
+    """A source record version as received and mapped, with its issues (API, quarantine)."""
+    return {"system": sr.system, "domain": sr.domain, "source_key": sr.source_key, "site": sr.site,
+            "status": sr.status, "golden_id": sr.golden_id, "version": v.version,
+            "accepted_version": sr.accepted_version, "payload": v.payload, "raw": v.raw,
+            "unknown_fields": v.unknown_fields, "issues": v.issues, "received_at": iso(v.received_at)}
