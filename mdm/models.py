@@ -152,6 +152,8 @@ class XrefEvent(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_run.id"))
     actor: Mapped[str] = mapped_column(String(128), default="system")
     reason: Mapped[str | None] = mapped_column(Text)
+    # why the hub linked it: the match explanation (values, comparators, levels, weights, total)
+    explanation: Mapped[dict[str, Any] | None]
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -192,8 +194,84 @@ class MatchTask(Base):
     reason: Mapped[str] = mapped_column(Text)
     explanation: Mapped[dict[str, Any]]
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # best match probability among the candidates (None for identifier conflicts)
+    score: Mapped[float | None]
+    assignee: Mapped[str | None] = mapped_column(String(128))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(128))
+    decided_at: Mapped[dt.datetime | None]
+    # bumped on every change: the ETag stewards send back so that two of them cannot both decide
+    revision: Mapped[int] = mapped_column(default=1)
     governance_version_id: Mapped[int | None] = mapped_column(ForeignKey("governance_version.id"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class MatchKey(Base):
+    """One blocking key (or term-frequency key) of the accepted version of one source record.
+
+    Candidates are read by `domain = ? AND key IN (...)` on the index, never by scanning a domain.
+    """
+
+    __tablename__ = "match_key"
+    __table_args__ = (Index("ix_match_key_domain_key", "domain", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(240))
+    source_record_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"), index=True)
+
+
+class MatchKeyCount(Base):
+    """How many source records hold a key: caps over-frequent blocking keys, weighs common values less."""
+
+    __tablename__ = "match_key_count"
+
+    domain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(240), primary_key=True)
+    n: Mapped[int] = mapped_column(default=0)
+
+
+class MatchDecision(Base):
+    """A steward's remembered decision about two source records: `never` or `must` match.
+
+    Decisions win over any later score. A decision is revoked, never deleted, when a later steward
+    action contradicts it (a merge of two records once marked never-match).
+    """
+
+    __tablename__ = "match_decision"
+    __table_args__ = (Index("ix_decision_left", "left_id"), Index("ix_decision_right", "right_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(8))
+    left_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))   # the smaller source record id
+    right_id: Mapped[int] = mapped_column(ForeignKey("source_record.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("match_task.id"))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[dt.datetime | None]
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class GoldenPin(Base):
+    """A steward's value for one field of a golden record; it wins over every source until released."""
+
+    __tablename__ = "golden_pin"
+    __table_args__ = (Index("ix_pin_golden_active", "golden_id", "released_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    golden_id: Mapped[str] = mapped_column(ForeignKey("golden_record.id"))
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JsonType)
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(128))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    released_at: Mapped[dt.datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(128))
+    release_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class RejectedRecord(Base):

@@ -14,6 +14,9 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": "",
     # Folder holding dictionary/, rules/ and lineage/; empty means the copy beside the code.
     "CONTENT_DIR": "",
+    # Folders layered on it (a benchmark's own systems, mappings and rules), separated by os.pathsep;
+    # a file in one replaces the same file below it, lineage/systems.yaml adds to the one below.
+    "CONTENT_EXTRA": "",
     "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
     "MAX_BATCH_RECORDS": 50_000,
     "INGEST_CHUNK_SIZE": 500,
@@ -58,7 +61,23 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "mdm.sqlite3")
 
 
+def content_extra(config: Mapping[str, Any]) -> list[str]:
+    """The extra content folders of CONTENT_EXTRA: a text of os.pathsep-separated folders, or a list.
+
+    Raises:
+        SettingsError: the setting is neither.
+    """
+    value = config.get("CONTENT_EXTRA") or ""
+    if isinstance(value, str):
+        return [p for p in value.split(os.pathsep) if p]
+    if isinstance(value, (list, tuple)) and all(isinstance(p, (str, os.PathLike)) for p in value):
+        return [os.fspath(p) for p in value if p]
+    raise SettingsError(f"CONTENT_EXTRA must be folders separated by {os.pathsep!r} (MDM_CONTENT_EXTRA), "
+                        f"not {value!r}")
+
+
 def _check(config: dict[str, Any]) -> None:
+    content_extra(config)
     for name in INTEGER_SETTINGS:
         value = config[name]
         try:

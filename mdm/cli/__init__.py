@@ -44,11 +44,16 @@ class HubGroup(click.Group):
 @click.option("--database-url", envvar="MDM_DATABASE_URL", help="SQLAlchemy URL; default: an SQLite file in the instance folder")
 @click.option("--content", "content_dir", envvar="MDM_CONTENT_DIR", type=click.Path(file_okay=False),
               help="folder with dictionary/, rules/ and lineage/")
+@click.option("--content-extra", "content_extra", envvar="MDM_CONTENT_EXTRA", multiple=True,
+              type=click.Path(file_okay=False),
+              help=f"folder layered on the content (repeat, or separate with {os.pathsep!r} in MDM_CONTENT_EXTRA): "
+                   "its files replace the same files, its lineage/systems.yaml adds systems")
 @click.version_option(package_name="meddev-mdm")
 @click.pass_context
-def cli(ctx: click.Context, database_url: str | None, content_dir: str | None) -> None:
+def cli(ctx: click.Context, database_url: str | None, content_dir: str | None, content_extra: tuple[str, ...]) -> None:
     """meddev-mdm: master data hub for medical-device manufacturers."""
-    ctx.obj = {"DATABASE_URL": database_url or "", "CONTENT_DIR": content_dir or ""}
+    ctx.obj = {"DATABASE_URL": database_url or "", "CONTENT_DIR": content_dir or "",
+               "CONTENT_EXTRA": os.pathsep.join(content_extra)}
 
 
 def make_app(ctx: click.Context, **extra: Any) -> Any:

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..governance import default_content_dir, load_governance
+from ..settings import content_extra
 from . import cli, make_app
 
 
@@ -46,7 +47,7 @@ def db_upgrade(ctx: click.Context, revision: str) -> None:
 def check(ctx: click.Context) -> None:
     """Validate dictionary, mappings, rules and lineage content; list every problem."""
     root = ctx.obj["CONTENT_DIR"] or None
-    gov = load_governance(root)
+    gov = load_governance(root, content_extra(ctx.obj))
     fields = sum(len(d.fields) for d in gov.domains.values())
     click.echo(f"ok: {len(gov.domains)} domains, {fields} fields, {len(gov.systems)} systems, "
                f"{len(gov.mappings)} mappings, content {gov.content_hash[:12]} ({root or default_content_dir()})")

@@ -35,8 +35,9 @@ def generate_files(gov: Governance, seed: int, scale: int, out: Path) -> list[tu
 def generate(ctx: click.Context, seed: int, scale: int, out: Path) -> None:
     """Write deterministic demo records per system and domain, plus truth.csv (the real entities)."""
     from ..governance import load_governance
+    from ..settings import content_extra
 
-    gov = load_governance(ctx.obj["CONTENT_DIR"] or None)
+    gov = load_governance(ctx.obj["CONTENT_DIR"] or None, content_extra(ctx.obj))
     files = generate_files(gov, seed, scale, out)
     for system, domain, path, n in files:
         click.echo(f"{n:8d}  {system:16} {domain:10} {path}")

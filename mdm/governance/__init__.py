@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app
 
+from ..settings import content_extra
 from .loader import default_content_dir, load_governance
 from .model import DOMAINS, Governance
 
@@ -22,7 +23,7 @@ def init_governance(app: Flask) -> None:
 
     from ..services import governance_versions
 
-    gov = load_governance(app.config["CONTENT_DIR"] or None)
+    gov = load_governance(app.config["CONTENT_DIR"] or None, content_extra(app.config))
     app.extensions["mdm.governance"] = gov
     try:
         governance_versions.ensure_recorded(app.extensions["mdm.sessionmaker"], gov)
@@ -35,7 +36,7 @@ def current() -> Governance:
 
 
 def reload(app: Flask, actor: str = "admin") -> tuple[Governance, int]:
-    """Load the content folder again and put it in force in this process.
+    """Load the content folder (and its extra folders) again and put it in force in this process.
 
     Raises:
         GovernanceError: the new content is invalid; the content in force stays.
@@ -49,7 +50,7 @@ def reload(app: Flask, actor: str = "admin") -> tuple[Governance, int]:
     from ..services import governance_versions
 
     old = app.extensions["mdm.governance"]
-    gov = load_governance(app.config["CONTENT_DIR"] or None)
+    gov = load_governance(app.config["CONTENT_DIR"] or None, content_extra(app.config))
     factory = app.extensions["mdm.sessionmaker"]
     version_id = governance_versions.ensure_recorded(factory, gov)
     app.extensions["mdm.governance"] = gov

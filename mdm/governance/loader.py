@@ -4,6 +4,12 @@ Every problem is collected before anything is reported (file, JSON path, message
 the JSON Schemas shipped in `mdm/governance/schemas/`, then across files (a mapping naming an
 unknown field, a rule naming an unknown system ...). Only content with no problem becomes a
 `Governance`.
+
+Extra folders can be layered on the base folder (a benchmark's own systems, mappings and rules):
+a file present in an extra folder under the same relative path replaces the base file, later
+extras winning; mapping files are the union of every layer's; `lineage/systems.yaml` is merged
+instead, an extra adding or replacing systems and sites by name (and the hub only if it names one).
+Problems name the file in force, prefixed with its folder when it comes from an extra.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import dataclasses
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +45,7 @@ from .record_schema import record_schema
 
 Problem = tuple[str, str, str]
 SCHEMA_FILES = ("dictionary", "common", "mapping", "rules", "systems", "openlineage")
+SYSTEMS = "lineage/systems.yaml"
 
 
 @cache
@@ -47,7 +55,11 @@ def _validators() -> dict[str, Draft202012Validator]:
     registry: Registry = Registry().with_resources(
         (s["$id"], Resource.from_contents(s)) for s in schemas.values()
     )
-    return {n: Draft202012Validator(s, registry=registry) for n, s in schemas.items()}
+    validators = {n: Draft202012Validator(s, registry=registry) for n, s in schemas.items()}
+    # an extra folder's systems file adds systems (and sites) to the base's: it needs no hub
+    validators["systems_extra"] = Draft202012Validator({**schemas["systems"], "required": ["systems"]},
+                                                       registry=registry)
+    return validators
 
 
 def default_content_dir() -> Path:
@@ -67,50 +79,116 @@ def _json_path(parts: Any) -> str:
 
 
 class _Reader:
-    """Reads YAML files under one root, collecting problems instead of raising."""
+    """Reads YAML files from a base folder and the extra folders layered on it, collecting problems.
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    Problems are recorded against content-relative paths (`rules/lot.yaml`) and reported against the
+    file that was in force, so that the user can open it.
+    """
+
+    def __init__(self, root: Path, extra: list[Path]) -> None:
+        self.layers = [root, *extra]
         self.problems: list[Problem] = []
         self.snapshot: dict[str, Any] = {}
+        self._shown: dict[str, str] = {}
+        # merged files: JSON path prefix ($.systems.crm) -> the file that entry came from
+        self._origins: dict[str, dict[str, str]] = {}
 
-    def read(self, rel: str, schema: str) -> dict[str, Any] | None:
-        path = self.root / rel
+    def _show(self, layer: Path, rel: str) -> str:
+        return rel if layer == self.layers[0] else str(layer / rel)
+
+    def _parse(self, layer: Path, rel: str) -> tuple[bool, Any]:
+        """(parsed, data) of one layer's file; a missing or malformed file is a problem."""
         try:
-            data = yaml.safe_load(path.read_text("utf-8"))
+            return True, yaml.safe_load((layer / rel).read_text("utf-8"))
         except FileNotFoundError:
-            self.problems.append((rel, "$", "file is missing"))
-            return None
+            self.problems.append((self._show(layer, rel), "$", "file is missing"))
         except yaml.YAMLError as exc:
-            self.problems.append((rel, "$", f"not valid YAML: {exc}".replace("\n", " ")))
-            return None
-        self.snapshot[rel] = data
+            self.problems.append((self._show(layer, rel), "$", f"not valid YAML: {exc}".replace("\n", " ")))
+        return False, None
+
+    def _valid(self, shown: str, data: Any, schema: str) -> bool:
         errors = list(_validators()[schema].iter_errors(data))
         for err in errors:
-            self.problems.append((rel, _json_path(err.absolute_path), err.message))
-        return None if errors else data
+            self.problems.append((shown, _json_path(err.absolute_path), err.message))
+        return not errors
+
+    def read(self, rel: str, schema: str) -> dict[str, Any] | None:
+        """The file `rel` of the last layer holding it (the base's when none does), if valid."""
+        layer = next((f for f in reversed(self.layers) if (f / rel).is_file()), self.layers[0])
+        self._shown[rel] = self._show(layer, rel)
+        parsed, data = self._parse(layer, rel)
+        if not parsed:
+            return None
+        self.snapshot[rel] = data
+        return data if self._valid(self._shown[rel], data, schema) else None
+
+    def read_systems(self) -> dict[str, Any] | None:
+        """`lineage/systems.yaml` of the base merged with every extra's, each file validated on its own."""
+        parsed, base = self._parse(self.layers[0], SYSTEMS)
+        ok = parsed and self._valid(SYSTEMS, base, "systems")
+        merged = dict(base) if ok else {}
+        origins = {f"$.{key}.{name}": SYSTEMS for key in ("systems", "sites") for name in merged.get(key) or {}}
+        files = [SYSTEMS]
+        for layer in self.layers[1:]:
+            if not (layer / SYSTEMS).is_file():
+                continue
+            shown = self._show(layer, SYSTEMS)
+            files.append(shown)
+            readable, data = self._parse(layer, SYSTEMS)
+            if not (readable and self._valid(shown, data, "systems_extra")):
+                ok = False
+                continue
+            if "hub" in data:
+                merged["hub"] = data["hub"]
+                origins["$.hub"] = shown
+            for key in ("systems", "sites"):
+                if key in data:
+                    merged[key] = {**(merged.get(key) or {}), **data[key]}
+                    origins.update({f"$.{key}.{name}": shown for name in data[key]})
+        self._shown[SYSTEMS] = " + ".join(files)
+        self._origins[SYSTEMS] = origins
+        if parsed or len(files) > 1:
+            self.snapshot[SYSTEMS] = merged if len(files) > 1 else base
+        return merged if ok else None
+
+    def mapping_names(self) -> list[str]:
+        """File names in `dictionary/mappings/` of any layer."""
+        return sorted({p.name for layer in self.layers for p in (layer / "dictionary" / "mappings").glob("*.yaml")})
 
     def problem(self, rel: str, path: str, message: str) -> None:
-        self.problems.append((rel, path, message))
+        """Record a problem found in `rel` at JSON path `path`, against the file it came from."""
+        shown = self._shown.get(rel, rel)
+        for prefix, origin in self._origins.get(rel, {}).items():
+            if path == prefix or path.startswith((prefix + ".", prefix + "[")):
+                shown = origin
+                break
+        self.problems.append((shown, path, message))
 
 
-def load_governance(root: Path | str | None = None) -> Governance:
+def load_governance(root: Path | str | None = None, extra: Sequence[Path | str] = ()) -> Governance:
     """Load and validate the content folder `root` (default: `default_content_dir()`).
+
+    Args:
+        root: the base content folder with dictionary/, rules/ and lineage/.
+        extra: folders layered on `root` in order (see the module docstring); each holds only the
+            files it adds or replaces.
 
     Raises:
         GovernanceError: with every problem found.
     """
     root = Path(root) if root else default_content_dir()
-    if not root.is_dir():
-        raise GovernanceError([(str(root), "$", "content folder does not exist")])
-    r = _Reader(root)
+    extras = [Path(e) for e in extra]
+    missing = [(str(root), "$", "content folder does not exist")] if not root.is_dir() else []
+    missing += [(str(e), "$", "extra content folder does not exist") for e in extras if not e.is_dir()]
+    if missing:
+        raise GovernanceError(missing)
+    r = _Reader(root, extras)
     common = r.read("dictionary/common.yaml", "common") or {"code_lists": {}}
-    systems_raw = r.read("lineage/systems.yaml", "systems")
+    systems_raw = r.read_systems()
     openlineage = r.read("lineage/openlineage.yml", "openlineage") or {}
     dicts = {d: r.read(f"dictionary/{d}.yaml", "dictionary") for d in DOMAINS}
     rules_raw = {d: r.read(f"rules/{d}.yaml", "rules") for d in DOMAINS}
-    mapping_files = sorted((root / "dictionary" / "mappings").glob("*.yaml"))
-    maps_raw = {p.stem: r.read(f"dictionary/mappings/{p.name}", "mapping") for p in mapping_files}
+    maps_raw = {Path(n).stem: r.read(f"dictionary/mappings/{n}", "mapping") for n in r.mapping_names()}
 
     code_lists = dict(common["code_lists"])
     domains = {d: _build_domain(r, d, raw, code_lists) for d, raw in dicts.items() if raw}
@@ -263,7 +341,11 @@ def _build_rules(
     for i, fname in enumerate(idents):
         if domain and (fname not in domain.fields or not domain.fields[fname].identifier_kind):
             r.problem(rel, f"$.match.identifiers[{i}]", f"{fname!r} is not an identifier field of {name}")
-    return DomainRules(name, strategy(surv["default"], "$.survivorship.default"), fields, idents, raw)
+    from ..matching.config import build as build_match
+
+    match = build_match(raw.get("match"), known,
+                        lambda path, message: r.problem(rel, path, message))
+    return DomainRules(name, strategy(surv["default"], "$.survivorship.default"), fields, idents, raw, match=match)
 
 
 def _with_checks(r: _Reader, name: str, rules: DomainRules, domains: dict[str, Domain], systems: set[str],

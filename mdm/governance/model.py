@@ -102,6 +102,8 @@ class DomainRules:
     raw: dict[str, Any] = field(compare=False, repr=False)
     #: compiled quality checks (mdm.quality.registry.Check), in file order
     checks: tuple[Any, ...] = field(default=(), compare=False, repr=False)
+    #: match settings (mdm.matching.config.MatchConfig); identifiers alone when absent
+    match: Any = field(default=None, compare=False, repr=False)
 
     def strategy_for(self, field_name: str) -> Strategy:
         return self.fields.get(field_name, self.default)

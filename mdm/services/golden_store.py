@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
 from ..governance.model import Governance
-from ..models import ChangeEvent, GoldenRecord, GoldenVersion, SourceRecord, SourceVersion, utcnow
+from ..models import ChangeEvent, GoldenPin, GoldenRecord, GoldenVersion, SourceRecord, SourceVersion, utcnow
 from ..quality.score import score
-from .survivorship import Member, survive
+from .survivorship import Member, Pin, survive
 
 
 def lock_goldens(session: Session, golden_ids: list[str]) -> dict[str, Row]:
@@ -48,12 +48,25 @@ def load_members(session: Session, golden_ids: list[str]) -> dict[str, dict[tupl
     return out
 
 
+def load_pins(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Pin]]:
+    """Active (unreleased) steward pins of `golden_ids`, by golden id and field."""
+    out: dict[str, dict[str, Pin]] = {}
+    if not golden_ids:
+        return out
+    p = GoldenPin
+    for row in session.scalars(select(p).where(p.golden_id.in_(sorted(golden_ids)), p.released_at.is_(None))):
+        out.setdefault(row.golden_id, {})[row.field] = Pin(row.id, row.value, row.actor, row.reason, row.at)
+    return out
+
+
 def rebuild(session: Session, gov: Governance, golden_id: str, *, actor: str, reason: str | None,
             explanation: dict[str, Any], gov_version_id: int | None, run_id: int | None = None,
-            now: dt.datetime | None = None) -> int | None:
-    """Recompute one golden record from its members; a new version when anything changed.
+            now: dt.datetime | None = None, force: bool = False, action: str | None = None,
+            change_kind: str | None = None) -> int | None:
+    """Recompute one golden record from its members and pins; a new version when anything changed.
 
-    A golden record left without live members is retired (its id stays answerable).
+    A golden record left without live members is retired (its id stays answerable). With `force` a
+    version is written even when the data stays the same (a steward step is always a version).
 
     Returns:
         The new version number, or None when nothing changed.
@@ -61,11 +74,12 @@ def rebuild(session: Session, gov: Governance, golden_id: str, *, actor: str, re
     now = now or utcnow()
     row = lock_goldens(session, [golden_id])[golden_id]
     members = sorted(load_members(session, [golden_id])[golden_id].values(), key=lambda m: (m.system, m.source_key))
-    data, provenance = survive(gov.domains[row.domain], gov.rules[row.domain], members)
+    pins = load_pins(session, [golden_id]).get(golden_id)
+    data, provenance = survive(gov.domains[row.domain], gov.rules[row.domain], members, pins)
     status = "active" if members else "retired"
     if not members:
         data = row.data  # a retired record keeps showing what it last was
-    if data == row.data and status == row.status:
+    if data == row.data and status == row.status and not force:
         return None
     version = row.version + 1
     quality = score(gov.rules[row.domain], data)
@@ -76,12 +90,12 @@ def rebuild(session: Session, gov: Governance, golden_id: str, *, actor: str, re
         explanation=explanation, governance_version_id=gov_version_id, run_id=run_id, actor=actor,
         reason=reason, created_at=now))
     append_audit(session, [audit_entry(
-        actor, "retire" if status == "retired" else "update", "golden_record", golden_id, reason=reason,
+        actor, action or ("retire" if status == "retired" else "update"), "golden_record", golden_id, reason=reason,
         before={k: v for k, v in row.data.items() if data.get(k) != v},
         after={"version": version, "status": status, "data": {k: v for k, v in data.items() if row.data.get(k) != v}},
         context={"governance_version_id": gov_version_id, **explanation}, at=now)])
     append_changes(session, [{"golden_id": golden_id, "domain": row.domain,
-                              "kind": "retired" if status == "retired" else "updated",
+                              "kind": change_kind or ("retired" if status == "retired" else "updated"),
                               "version": version, "data": data, "at": now}])
     return version
 

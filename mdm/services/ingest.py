@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import time
 import uuid
 from collections import Counter, defaultdict
@@ -30,6 +31,9 @@ from ..audit import audit_key
 from ..audit.log import entry as audit_entry
 from ..errors import DomainNotAllowed, UnknownDomain, UnknownSystem
 from ..governance.model import DOMAINS, Governance
+from ..matching import index as match_index
+from ..matching.config import MatchConfig
+from ..matching.matcher import Matcher
 from ..models import (
     GoldenRecord,
     GoldenVersion,
@@ -48,7 +52,7 @@ from ..quality.score import from_record, score
 from ..quality.stats import RunStats
 from . import governance_versions, ids
 from .bulk import table, update_by_id
-from .golden_store import append_changes, load_members, lock_goldens
+from .golden_store import append_changes, load_members, load_pins, lock_goldens
 from .mapping import Mapped, RecordMapper
 from .results import RESULTS, BatchSummary, RecordResult, info, same_issues
 from .survivorship import Member, survive
@@ -60,6 +64,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 _NEW = "\x00new:"
+_PLACEHOLDER = re.compile("\x00new:[0-9]+")
 
 
 @dataclass
@@ -187,6 +192,17 @@ class Ingestor:
         raise AssertionError("unreachable")
 
 
+def _resolve(value: Any, real: Callable[[str | None], str | None]) -> Any:
+    """`value` with the chunk's placeholder golden ids replaced by the allocated ones."""
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(lambda mo: str(real(mo.group(0))), value) if _NEW in value else value
+    if isinstance(value, dict):
+        return {k: _resolve(v, real) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, real) for v in value]
+    return value
+
+
 def _retryable(exc: DBAPIError) -> bool:
     if isinstance(exc, IntegrityError):
         return True
@@ -227,6 +243,11 @@ class _Chunk:
         self.accepted: dict[str, Mapped] = {}  # records accepted by this chunk, by key
         self.audit: list[dict[str, Any]] = []
         self.linked_positions: set[int] = set()
+        self.link_notes: dict[tuple[str, str], dict[str, Any]] = {}
+        self.cfg: MatchConfig = ing.rules.match or MatchConfig()
+        self.matcher: Matcher | None = None
+        # (survivor, others, record key, explanation): golden records a record bridged above the link threshold
+        self.bridges: list[tuple[str, list[str], str, dict[str, Any]]] = []
 
     # -- decide -------------------------------------------------------------------------------
 
@@ -235,6 +256,8 @@ class _Chunk:
         self.state = self._load_state(sorted({m.key for m in keyed if m.key}))
         self._db_checks(keyed)
         self.claims, self.golden_idents = self._load_claims(keyed)
+        if self.cfg.fuzzy:
+            self._prepare_matching(keyed)
         for m in items:
             self._decide(m)
         self._write()
@@ -317,6 +340,26 @@ class _Chunk:
                 idents[golden][kind].add(value)
         return claims, idents
 
+    def _site(self, m: Mapped) -> str | None:
+        return m.site if self.ing.domain.site_bound else None
+
+    def _prepare_matching(self, keyed: list[Mapped]) -> None:
+        """Candidates of the records that may need a golden record, read in a few queries."""
+        new = [m for m in keyed if not m.has_errors and (self.state.get(m.key or "") is None
+                                                          or self.state[m.key or ""].golden_id is None)]
+        self.matcher = Matcher(self.session, self.cfg, self.domain)
+        if not new:
+            return
+        self.matcher.prepare([(m.payload, self._site(m)) for m in new])
+        goldens = sorted({h.golden_id for rows in self.matcher.holders.values() for h in rows}
+                         - set(self.golden_idents))
+        i = Identifier
+        for start in range(0, len(goldens), 5000):
+            for golden, kind, value in self.session.execute(
+                select(i.golden_id, i.kind, i.value).where(i.golden_id.in_(goldens[start:start + 5000]))
+            ):
+                self.golden_idents[golden][kind].add(value)
+
     def _decide(self, m: Mapped) -> None:
         if m.rejected:
             self.results.append(RecordResult(m.position, None, "rejected", reasons=m.issues))
@@ -365,12 +408,19 @@ class _Chunk:
         st.accepted_version = st.latest_version
         result, target, explanation = self._match(m, st)
         self.accepted[key] = m
+        if self.matcher is not None:
+            self.matcher.add_local(target, self.ing.system, key, m.payload, self._site(m))
         self.members[target][(self.ing.system, key)] = Member(self.ing.system, key, st.latest_version, self.now, m.payload)
         if st.golden_id != target or relink:
             st.golden_id = target
             self.linked[target].append(key)
             self.linked_positions.add(m.position)
+            note = {"system": self.ing.system, "source_key": key, "rule": explanation["rule"]}
+            if explanation.get("probability") is not None:
+                note["probability"] = explanation["probability"]
+            self.link_notes[(target, key)] = note
             self.xrefs.append((key, {"golden_id": target, "action": "link", "rule": explanation["rule"],
+                                     "explanation": {**explanation, "governance_version_id": self.ing.gov_version_id},
                                      "run_id": self.run_id, "actor": self.ing.actor, "at": self.now}))
         for ident in m.identifiers:
             if ident not in self.claims:
@@ -379,6 +429,8 @@ class _Chunk:
                 self.new_claims.append((ident, target))
         reasons = [{"rule": explanation["rule"], "severity": "warning" if result == "review" else "info",
                     "message": explanation["detail"]}]
+        if explanation.get("probability") is not None:
+            reasons[0]["probability"] = explanation["probability"]
         self.results.append(RecordResult(m.position, key, result, target, st.latest_version,
                                          reasons + m.all_issues, m.unknown))
 
@@ -413,10 +465,67 @@ class _Chunk:
         else:
             detail = ("no golden record holds " + ", ".join(f"{k} {v}" for k, _, v in m.identifiers)
                       if m.identifiers else "the record carries no identifier to match on")
+            if self.matcher is not None:
+                return self._fuzzy(m, detail)
             return "created", self._new_golden(), {"rule": "new", "detail": detail}
         target = self._new_golden()
         self._task(m.key, target, sorted(hits), detail, hits)
         return "review", target, {"rule": "identifier_conflict", "detail": detail}
+
+    def _conflicts(self, m: Mapped, golden: str) -> list[tuple[str, str]]:
+        """Identifiers of `m` that `golden` holds a different valid value of: never an automatic merge."""
+        held = self.golden_idents.get(golden, {})
+        return [(kind, value) for kind, _, value in m.identifiers if held.get(kind) and value not in held[kind]]
+
+    def _fuzzy(self, m: Mapped, ident_detail: str) -> tuple[str, str, dict[str, Any]]:
+        """Blocking and scoring (DESIGN.md §3 step 6): link, review task, or a new golden record."""
+        assert self.matcher is not None
+        cfg = self.cfg
+        ranking = self.matcher.rank(m.payload, self._site(m))
+        above = [c for c in ranking.candidates if c.probability >= cfg.review]
+        base: dict[str, Any] = {"compared": ranking.compared}
+        if ranking.capped:
+            base["capped_keys"] = ranking.capped
+        if not above:
+            best = ranking.candidates[0] if ranking.candidates else None
+            detail = ident_detail + (f"; best candidate {best.golden_id} at {best.probability:.3f}, below review "
+                                     f"{cfg.review}" if best else "; no candidate shares a blocking key")
+            out = {**base, "rule": "new", "detail": detail}
+            if best is not None:
+                out.update(probability=round(best.probability, 6), candidate=best.golden_id,
+                           match=best.scored.explain(cfg))
+            return "created", self._new_golden(), out
+        conflicts = {c.golden_id: self._conflicts(m, c.golden_id) for c in above}
+        linkable = [c for c in above if c.probability >= cfg.link and not conflicts[c.golden_id]]
+        top = linkable[0] if linkable else above[0]
+        out = {**base, "probability": round(top.probability, 6), "candidate": top.golden_id,
+               "member": top.member, "match": top.scored.explain(cfg)}
+        if linkable:
+            others = [c.golden_id for c in linkable[1:]]
+            detail = (f"match probability {top.probability:.4f} with {top.golden_id} (via {top.member['system']}/"
+                      f"{top.member['source_key']}), at or above link {cfg.link}")
+            if others:
+                self.bridges.append((top.golden_id, others, m.key or "", out))
+                detail += f"; also above link with {', '.join(others)}: merged into it"
+            return "linked", top.golden_id, {**out, "rule": "fuzzy", "detail": detail}
+        blocked = [f"{c.golden_id} holds another " + ", ".join(k for k, _ in conflicts[c.golden_id])
+                   for c in above if conflicts[c.golden_id] and c.probability >= cfg.link]
+        detail = (f"match probability {top.probability:.4f} with {top.golden_id}: between review {cfg.review} "
+                  f"and link {cfg.link}" if not blocked else
+                  f"match probability {top.probability:.4f} with {top.golden_id}, but " + "; ".join(blocked)
+                  + ": never merged automatically")
+        target = self._new_golden()
+        candidates = [c.golden_id for c in above[:5]]
+        self.tasks.append((m.key, {
+            "domain": self.domain, "golden_id": target, "candidate_ids": candidates, "reason": detail,
+            "score": round(top.probability, 6),
+            "explanation": {**out, "kind": "fuzzy", "detail": detail,
+                            "candidates": [{"golden_id": c.golden_id, "probability": round(c.probability, 6),
+                                            "member": c.member, "match": c.scored.explain(cfg)} for c in above[:5]],
+                            "governance_version_id": self.ing.gov_version_id},
+            "status": "open", "governance_version_id": self.ing.gov_version_id, "created_at": self.now,
+        }))
+        return "review", target, {**out, "rule": "fuzzy_review", "detail": detail}
 
     def _new_golden(self) -> str:
         placeholder = f"{_NEW}{len(self.new_goldens)}"
@@ -448,7 +557,8 @@ class _Chunk:
             s.execute(insert(table(SourceVersion)), [{**v, "source_record_id": sr_ids[k]} for k, v in self.versions])
         if self.xrefs:
             s.execute(insert(table(XrefEvent)),
-                      [{**x, "golden_id": real(x["golden_id"]), "source_record_id": sr_ids[k]} for k, x in self.xrefs])
+                      [{**x, "golden_id": real(x["golden_id"]), "explanation": _resolve(x["explanation"], real),
+                        "source_record_id": sr_ids[k]} for k, x in self.xrefs])
         if self.new_claims:
             s.execute(insert(table(Identifier)), [
                 {"domain": self.domain, "kind": k, "scope": sc, "value": v, "golden_id": real(g)}
@@ -456,17 +566,42 @@ class _Chunk:
             ])
         if self.tasks:
             s.execute(insert(table(MatchTask)), [
-                {**t, "golden_id": real(t["golden_id"]), "source_record_id": sr_ids.get(k) if k else None}
-                for k, t in self.tasks
+                {**_resolve(t, real), "source_record_id": sr_ids.get(k) if k else None} for k, t in self.tasks
             ])
         if self.rejected:
             s.execute(insert(table(RejectedRecord)), self.rejected)
         for r in self.results:
             r.golden_id = real(r.golden_id)
+            r.reasons = _resolve(r.reasons, real)
+        if self.cfg.fuzzy and self.accepted:
+            match_index.sync(s, self.domain, {
+                sr_ids[k]: match_index.all_keys(self.cfg, m.payload, self._site(m)) for k, m in self.accepted.items()})
         self._audit_sources()
         # audit first, change feed last: every writer takes the two locks in the same order
         append_audit(s, self.audit, self.ing.audit_key)
         append_changes(s, self.changes)
+        for survivor, others, key, explanation in self.bridges:
+            self._merge_bridge(str(real(survivor)), [str(real(o)) for o in others], key,
+                               _resolve(explanation, real))
+
+    def _merge_bridge(self, survivor: str, others: list[str], key: str, explanation: dict[str, Any]) -> None:
+        """A record scored above link with several golden records: they are one entity, unless a
+        steward decided otherwise or their identifiers differ (then a task asks)."""
+        from .merge import MergeRefused, merge_goldens
+
+        for other in others:
+            try:
+                merge_goldens(self.session, self.ing.gov, self.domain, survivor, [other], actor=self.ing.actor,
+                              reason=f"{self.ing.system}/{key} matched both above the link threshold",
+                              explanation={"rule": "bridge", "record": {"system": self.ing.system, "source_key": key},
+                                           "match": explanation.get("match")},
+                              gov_version_id=self.ing.gov_version_id, run_id=self.run_id, automatic=True)
+            except MergeRefused as exc:
+                self.session.add(MatchTask(
+                    domain=self.domain, golden_id=other, candidate_ids=[survivor], reason=str(exc),
+                    explanation={"kind": "bridge", "detail": str(exc), **explanation},
+                    score=explanation.get("probability"), status="open",
+                    governance_version_id=self.ing.gov_version_id, created_at=self.now))
 
     def _audit_context(self) -> dict[str, Any]:
         return {"run": self.ing.run_uuid, "governance_version_id": self.ing.gov_version_id}
@@ -500,10 +635,11 @@ class _Chunk:
         for golden, members in load_members(s, existing).items():
             for ref, member in members.items():
                 self.members[golden].setdefault(ref, member)
+        pins = load_pins(s, existing)
         new_rows, updates, versions, changes = [], [], [], []
         for golden in sorted(self.members, key=str):
             ordered = sorted(self.members[golden].values(), key=lambda m: (m.system, m.source_key))
-            data, provenance = survive(self.ing.domain, self.ing.rules, ordered)
+            data, provenance = survive(self.ing.domain, self.ing.rules, ordered, pins.get(golden))
             gid = real(golden)
             linked = self.linked.get(golden, [])
             if golden.startswith(_NEW):
@@ -524,7 +660,7 @@ class _Chunk:
             versions.append({"golden_id": gid, "version": version, "status": "active", "data": data,
                              "provenance": provenance, "governance_version_id": self.ing.gov_version_id,
                              "quality": quality,
-                             "explanation": {"linked": [{"system": self.ing.system, "source_key": k} for k in linked]},
+                             "explanation": {"linked": [self.link_notes[(golden, k)] for k in linked]},
                              "run_id": self.run_id, "actor": self.ing.actor, "created_at": self.now})
             changes.append({"golden_id": gid, "domain": self.domain, "kind": kind, "version": version,
                             "data": data, "at": self.now})

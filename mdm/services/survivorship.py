@@ -69,14 +69,40 @@ def pick(strategy: Strategy, field_name: str, members: list[Member]) -> Member |
     raise ValueError(f"unknown survivorship strategy {kind!r}")
 
 
-def survive(domain: Domain, rules: DomainRules, members: list[Member]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Golden data and per-field provenance from the members' accepted versions.
+@dataclass(frozen=True)
+class Pin:
+    """A steward's value for one field; it wins over every source record until released."""
+
+    id: int
+    value: Any
+    actor: str
+    reason: str
+    at: dt.datetime
+
+    def ref(self) -> dict[str, Any]:
+        return {"pin": self.id, "actor": self.actor, "reason": self.reason, "at": as_utc(self.at).isoformat(),
+                "rule": "pin"}
+
+
+def survive(domain: Domain, rules: DomainRules, members: list[Member],
+            pins: dict[str, Pin] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Golden data and per-field provenance from the members' accepted versions and the steward pins.
 
     Returns:
-        (data, provenance): provenance maps each field to the winning source version and the rule used.
+        (data, provenance): provenance maps each field to the winning source version and the rule used,
+        or to the pin.
     """
     data: dict[str, Any] = {}
     provenance: dict[str, Any] = {}
+    if pins:
+        data, provenance = survive(domain, rules, members)
+        for name, pin in pins.items():
+            if pin.value is None:
+                data.pop(name, None)
+            else:
+                data[name] = pin.value
+            provenance[name] = pin.ref()
+        return data, provenance
     if len(members) == 1:
         # Every strategy picks the only candidate; skipping them matters for bulk creation.
         (only,) = members

@@ -1,0 +1,1 @@
+"""Fuzzy matching: blocking keys, comparators, Fellegi-Sunter scoring."""

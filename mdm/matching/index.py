@@ -1,0 +1,124 @@
+"""The blocking index in the database: keys of source records, their counts, candidate look-ups.
+
+Keys are strings `<key name>=<value>` (prefixed with `@<site>/` in site-bound domains, so that lots
+and machines only meet candidates of their own site), `tf.<comparison>=<value>` for term
+frequencies, and `*` (one per record: the size of the domain). Every read is `domain = ? AND key IN
+(...)` on an index; a key held by more records than the cap is skipped, never read.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session
+
+from ..models import MatchKey, MatchKeyCount, SourceRecord
+from . import normalise
+from .config import MatchConfig
+from .keys import build_key
+
+TOTAL = "*"
+
+
+def blocking_keys(cfg: MatchConfig, payload: dict[str, Any], site: str | None) -> list[str]:
+    prefix = f"@{site}/" if site else ""
+    out = []
+    for k in cfg.keys:
+        value = build_key([(p.method, payload.get(p.field), p.params) for p in k.parts])
+        if value is not None:
+            out.append(f"{prefix}{k.name}={value}")
+    return out
+
+
+def tf_keys(cfg: MatchConfig, payload: dict[str, Any]) -> list[str]:
+    out = []
+    for c in cfg.comparisons:
+        if c.tf:
+            value = normalise.text(payload.get(c.fields[0]))
+            if value:
+                out.append(tf_key(c.name, value))
+    return out
+
+
+def tf_key(comparison: str, value: str) -> str:
+    return f"tf.{comparison}={value}"[:240]
+
+
+def all_keys(cfg: MatchConfig, payload: dict[str, Any], site: str | None) -> set[str]:
+    return {TOTAL, *blocking_keys(cfg, payload, site), *tf_keys(cfg, payload)}
+
+
+def counts(session: Session, domain: str, keys: set[str]) -> dict[str, int]:
+    if not keys:
+        return {}
+    c = MatchKeyCount
+    out: dict[str, int] = {}
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 5000):
+        out.update(session.execute(
+            select(c.key, c.n).where(c.domain == domain, c.key.in_(ordered[i:i + 5000]))).all())
+    return out
+
+
+def candidates(session: Session, domain: str, keys: set[str]) -> dict[str, list[tuple[int, str]]]:
+    """(source record id, golden id) of the live source records holding each key."""
+    out: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    if not keys:
+        return out
+    mk, sr = MatchKey, SourceRecord
+    ordered = sorted(keys)
+    for i in range(0, len(ordered), 5000):
+        for key, sid, golden in session.execute(
+            select(mk.key, mk.source_record_id, sr.golden_id)
+            .join(sr, sr.id == mk.source_record_id)
+            .where(mk.domain == domain, mk.key.in_(ordered[i:i + 5000]), sr.status != "deleted",
+                   sr.golden_id.is_not(None))
+        ):
+            out[key].append((sid, str(golden)))
+    return out
+
+
+def sync(session: Session, domain: str, wanted: dict[int, set[str]]) -> None:
+    """Make the stored keys of each source record in `wanted` exactly its set (empty: none), with counts."""
+    if not wanted:
+        return
+    ids = sorted(wanted)
+    have: dict[int, set[str]] = defaultdict(set)
+    for i in range(0, len(ids), 5000):
+        for sid, key in session.execute(select(MatchKey.source_record_id, MatchKey.key)
+                                        .where(MatchKey.source_record_id.in_(ids[i:i + 5000]))):
+            have[sid].add(key)
+    delta: Counter[str] = Counter()
+    to_insert: list[dict[str, Any]] = []
+    for sid in ids:
+        old, new = have.get(sid, set()), wanted[sid]
+        if old == new:
+            continue
+        for key in new - old:
+            to_insert.append({"domain": domain, "key": key, "source_record_id": sid})
+            delta[key] += 1
+        for key in old - new:
+            delta[key] -= 1
+        gone = old - new
+        if gone:
+            session.execute(delete(MatchKey).where(MatchKey.source_record_id == sid, MatchKey.key.in_(sorted(gone))))
+    if to_insert:
+        session.execute(insert(MatchKey), to_insert)
+    _add_counts(session, domain, {k: n for k, n in delta.items() if n})
+
+
+def _add_counts(session: Session, domain: str, delta: dict[str, int]) -> None:
+    if not delta:
+        return
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as upsert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
+    rows = [{"domain": domain, "key": k, "n": n} for k, n in sorted(delta.items())]  # key order: no deadlocks
+    for i in range(0, len(rows), 2000):
+        stmt = upsert(MatchKeyCount).values(rows[i:i + 2000])
+        session.execute(stmt.on_conflict_do_update(index_elements=["domain", "key"],
+                                                   set_={"n": MatchKeyCount.n + stmt.excluded.n}))

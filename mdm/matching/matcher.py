@@ -1,0 +1,130 @@
+"""Candidates for incoming records and their scores against each golden record, a batch at a time.
+
+`prepare` reads everything a batch needs in a few indexed queries (key counts, key holders, their
+accepted payloads); `rank` then works in memory. Records decided earlier in the same batch are added
+with `add_local`, so duplicates that arrive together find each other. A golden record scores as its
+best-matching member: a record is compared with the source records it shares a blocking key with.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import SourceRecord, SourceVersion
+from . import index
+from .config import MatchConfig
+from .scoring import Scored, score
+
+
+@dataclass
+class Candidate:
+    golden_id: str
+    scored: Scored
+    member: dict[str, Any]  # the source record it scored best against: system, source_key
+
+    @property
+    def probability(self) -> float:
+        return self.scored.probability
+
+
+@dataclass
+class _Member:
+    golden_id: str
+    system: str
+    source_key: str
+    payload: dict[str, Any]
+    source_id: int | None = None
+
+
+@dataclass
+class Ranking:
+    candidates: list[Candidate] = field(default_factory=list)
+    capped: list[str] = field(default_factory=list)  # blocking keys skipped as over-frequent
+    compared: int = 0
+
+
+class Matcher:
+    """Blocking and scoring for one domain under one match configuration."""
+
+    def __init__(self, session: Session, cfg: MatchConfig, domain: str) -> None:
+        self.session = session
+        self.cfg = cfg
+        self.domain = domain
+        self.counts: dict[str, int] = {}
+        self.holders: dict[str, list[_Member]] = defaultdict(list)
+        self.local: dict[str, list[_Member]] = defaultdict(list)
+        self.local_counts: Counter[str] = Counter()
+
+    def prepare(self, records: list[tuple[dict[str, Any], str | None]]) -> None:
+        """Read the keys, counts and candidate payloads the given (payload, site) pairs need."""
+        blocking: set[str] = set()
+        tf: set[str] = set()
+        for payload, site in records:
+            blocking.update(index.blocking_keys(self.cfg, payload, site))
+            tf.update(index.tf_keys(self.cfg, payload))
+        self.counts = index.counts(self.session, self.domain, blocking | tf | {index.TOTAL})
+        usable = {k for k in blocking if self.counts.get(k, 0) <= self.cfg.cap}
+        found = index.candidates(self.session, self.domain, usable)
+        sids = sorted({sid for rows in found.values() for sid, _ in rows})
+        payloads = self._payloads(sids)
+        for key, rows in found.items():
+            for sid, golden in rows:
+                if sid in payloads:
+                    system, source_key, payload = payloads[sid]
+                    self.holders[key].append(_Member(golden, system, source_key, payload, sid))
+
+    def _payloads(self, sids: list[int]) -> dict[int, tuple[str, str, dict[str, Any]]]:
+        sr, sv = SourceRecord, SourceVersion
+        out = {}
+        for i in range(0, len(sids), 5000):
+            for sid, system, key, payload in self.session.execute(
+                select(sr.id, sr.system, sr.source_key, sv.payload)
+                .join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version))
+                .where(sr.id.in_(sids[i:i + 5000]))
+            ):
+                out[sid] = (system, key, payload)
+        return out
+
+    def add_local(self, golden_id: str, system: str, source_key: str, payload: dict[str, Any], site: str | None) -> None:
+        """Make a record decided in this batch a candidate for the records after it."""
+        member = _Member(golden_id, system, source_key, payload)
+        for key in index.blocking_keys(self.cfg, payload, site):
+            self.local[key].append(member)
+            self.local_counts[key] += 1
+        for key in index.tf_keys(self.cfg, payload):
+            self.local_counts[key] += 1
+        self.local_counts[index.TOTAL] += 1
+
+    def frequency(self, comparison: str, value: str) -> float | None:
+        key = index.tf_key(comparison, value)
+        n = self.counts.get(key, 0) + self.local_counts[key]
+        total = self.counts.get(index.TOTAL, 0) + self.local_counts[index.TOTAL]
+        return n / total if n and total else None
+
+    def rank(self, payload: dict[str, Any], site: str | None, *, skip_sources: frozenset[tuple[str, str]] = frozenset(),
+             skip_goldens: frozenset[str] = frozenset()) -> Ranking:
+        """Golden records sharing a blocking key with `payload`, best first (probability, then id)."""
+        ranking = Ranking()
+        best: dict[str, Candidate] = {}
+        seen: set[tuple[str, str]] = set()
+        for key in index.blocking_keys(self.cfg, payload, site):
+            if self.counts.get(key, 0) + self.local_counts[key] > self.cfg.cap:
+                ranking.capped.append(key)
+                continue
+            for m in (*self.holders.get(key, ()), *self.local.get(key, ())):
+                ref = (m.system, m.source_key)
+                if ref in seen or ref in skip_sources or m.golden_id in skip_goldens:
+                    continue
+                seen.add(ref)
+                scored = score(self.cfg, payload, m.payload, self.frequency)
+                ranking.compared += 1
+                current = best.get(m.golden_id)
+                if current is None or scored.weight > current.scored.weight:
+                    best[m.golden_id] = Candidate(m.golden_id, scored, {"system": m.system, "source_key": m.source_key})
+        ranking.candidates = sorted(best.values(), key=lambda c: (-c.scored.weight, c.golden_id))
+        return ranking
