@@ -13,6 +13,7 @@ from ..errors import UnknownDomain
 from ..governance import DOMAINS, current
 from ..models import to_utc
 from ..services import golden as svc
+from ..services import steward as steward_svc
 from .schemas import (
     IDENTIFIER_FILTERS,
     GoldenGetQuerySchema,
@@ -21,6 +22,7 @@ from .schemas import (
     GoldenSchema,
     HistorySchema,
 )
+from .steward import PatchResultSchema, PatchSchema, actor
 
 blp = Blueprint("golden", __name__, description="Golden records")
 
@@ -59,7 +61,18 @@ class Golden(MethodView):
         version = svc.version_at(session, rec, as_of=to_utc(args.get("as_of")), version=args.get("version"))
         out = svc.golden_view(rec, version)
         out["sources"] = svc.sources_of(session, rec.id)
+        out["pins"] = steward_svc.pins_of(session, rec.id)
+        refs = svc.references(session, current(), rec.domain, out["data"])
+        if refs:
+            out["references"] = refs
         return out
+
+    @blp.arguments(PatchSchema)
+    @blp.response(200, PatchResultSchema)
+    def patch(self, body: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
+        """Steward correction: pin field values (they win until released) or release pins. Reason required."""
+        return steward_svc.set_pins(current_app.extensions["mdm.sessionmaker"], current(), _domain(domain), golden_id,
+                                    pins=body["pins"], release=body["release"], actor=actor(), reason=body["reason"])
 
 
 @blp.route("/golden/<string:domain>/<string:golden_id>/history")

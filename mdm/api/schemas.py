@@ -82,6 +82,8 @@ class GoldenSchema(Schema):
     version_created_at = fields.String()
     actor = fields.String()
     sources = fields.List(fields.Dict())
+    pins = fields.List(fields.Dict(), metadata={"description": "active steward pins"})
+    references = fields.Dict(metadata={"description": "reference fields whose target was merged: the survivor"})
     quality_score = fields.Float(metadata={"description": "share of the domain's record rules passed, 0-100"})
     quality = fields.Dict(metadata={"description": "score, rules evaluated and failed for this version"})
 

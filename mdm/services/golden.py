@@ -86,6 +86,25 @@ def list_golden(session: Session, gov: Governance, domain: str, *, status: str |
     return list(session.scalars(q.order_by(GoldenRecord.id).limit(limit)))
 
 
+def references(session: Session, gov: Governance, domain: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Reference fields pointing at a merged golden record, with the survivor they resolve to now."""
+    out: dict[str, Any] = {}
+    for name, f in gov.domains[domain].fields.items():
+        target = data.get(name)
+        if not f.reference or not isinstance(target, str):
+            continue
+        resolved, seen = target, set()
+        while resolved not in seen:
+            seen.add(resolved)
+            nxt = session.scalar(select(GoldenRecord.merged_into).where(GoldenRecord.id == resolved))
+            if not nxt:
+                break
+            resolved = nxt
+        if resolved != target:
+            out[name] = {"id": target, "resolved": resolved}
+    return out
+
+
 def sources_of(session: Session, golden_id: str) -> list[dict[str, Any]]:
     rows = session.scalars(select(SourceRecord).where(SourceRecord.golden_id == golden_id)
                            .order_by(SourceRecord.system, SourceRecord.source_key)).all()

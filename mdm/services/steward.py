@@ -1,0 +1,192 @@
+"""Steward actions, each one transaction: task decisions and assignment, merge, unmerge, pins.
+
+Every action needs a reason, writes golden versions and audit entries, and changes nothing when it
+is refused (bad input raises before the first write, and the transaction is rolled back otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from jsonschema import Draft202012Validator
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..audit import append as append_audit
+from ..audit.log import entry as audit_entry
+from ..errors import Conflict, NotFound, UnknownDomain, ValidationFailed
+from ..governance.model import DOMAINS, Governance
+from ..models import GoldenPin, SourceRecord, utcnow
+from . import decisions, governance_versions, merge, tasks
+from .golden_store import lock_goldens, rebuild
+
+T = TypeVar("T")
+
+
+def _in_transaction(factory: sessionmaker, work: Callable[[Session], T]) -> T:
+    with factory() as session:
+        try:
+            out = work(session)
+            session.commit()
+            return out
+        except Exception:
+            session.rollback()
+            raise
+
+
+def _domain(domain: str) -> str:
+    if domain not in DOMAINS:
+        raise UnknownDomain(f"unknown domain {domain!r}; domains are {', '.join(DOMAINS)}")
+    return domain
+
+
+def merge_records(factory: sessionmaker, gov: Governance, domain: str, survivor: str, merged: list[str], *,
+                  actor: str, reason: str | None) -> dict[str, Any]:
+    """A steward merges golden records into `survivor`, which keeps its id."""
+    why = tasks.require_reason(reason)
+    _domain(domain)
+    gv = governance_versions.ensure_recorded(factory, gov)
+    return _in_transaction(factory, lambda s: merge.merge_goldens(
+        s, gov, domain, survivor, merged, actor=actor, reason=why, gov_version_id=gv,
+        explanation={"rule": "steward_merge"}))
+
+
+def unmerge_record(factory: sessionmaker, gov: Governance, domain: str, golden_id: str, system: str,
+                   source_key: str, *, actor: str, reason: str | None) -> dict[str, Any]:
+    """A steward takes one source record out of a golden record."""
+    why = tasks.require_reason(reason)
+    _domain(domain)
+    gv = governance_versions.ensure_recorded(factory, gov)
+    return _in_transaction(factory, lambda s: merge.unmerge(
+        s, gov, domain, golden_id, system, source_key, actor=actor, reason=why, gov_version_id=gv))
+
+
+def assign(factory: sessionmaker, task_id: int, assignee: str | None, *, actor: str,
+           revision: int | None = None) -> dict[str, Any]:
+    def work(s: Session) -> dict[str, Any]:
+        task = tasks.get_task(s, task_id, lock=True)
+        tasks.check_open(task, revision)
+        before = task.assignee
+        task.assignee = assignee or None
+        task.revision += 1
+        append_audit(s, [audit_entry(actor, "assign", "match_task", str(task.id), before={"assignee": before},
+                                     after={"assignee": task.assignee, "revision": task.revision})])
+        s.flush()
+        return tasks.task_view(s, task)
+    return _in_transaction(factory, work)
+
+
+def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, *, actor: str, reason: str | None,
+           candidate: str | None = None, revision: int | None = None) -> dict[str, Any]:
+    """Close a review task: `merge` the two sides, or `not_a_match` (remembered: wins over later scores)."""
+    why = tasks.require_reason(reason)
+    tasks.check_decision(decision)
+    gv = governance_versions.ensure_recorded(factory, gov)
+
+    def work(s: Session) -> dict[str, Any]:
+        task = tasks.get_task(s, task_id, lock=True)
+        tasks.check_open(task, revision)
+        if candidate is not None and candidate not in task.candidate_ids:
+            raise ValidationFailed(f"{candidate} is not a candidate of task {task.id}",
+                                   {"candidate": list(task.candidate_ids)})
+        chosen = [candidate] if candidate else list(task.candidate_ids)
+        own = tasks.resolve(s, task.golden_id) if task.golden_id else None
+        result: dict[str, Any] = {"task": task.id, "decision": decision}
+        if decision == "merge":
+            survivor = tasks.resolve(s, chosen[0])
+            others = sorted({tasks.resolve(s, g) for g in [own, *chosen[1:]] if g} - {survivor})
+            if others:
+                result["merge"] = merge.merge_goldens(
+                    s, gov, task.domain, survivor, others, actor=actor, reason=why, gov_version_id=gv,
+                    explanation={"rule": "task_decision", "task": task.id})
+            else:
+                result["merge"] = {"survivor": survivor, "merged": [], "note": "already one golden record"}
+        else:
+            mine = _members(s, [own] if own else []) or ([task.source_record_id] if task.source_record_id else [])
+            theirs = _members(s, sorted({tasks.resolve(s, g) for g in chosen}))
+            result["remembered"] = decisions.remember(s, task.domain, "never", [(a, b) for a in mine for b in theirs],
+                                                      reason=why, actor=actor, now=utcnow(), task_id=task.id)
+        task.status = "closed"
+        task.decision, task.decision_reason, task.decided_by, task.decided_at = decision, why, actor, utcnow()
+        task.revision += 1
+        append_audit(s, [audit_entry(actor, "decide", "match_task", str(task.id), reason=why,
+                                     before={"status": "open"},
+                                     after={"status": "closed", "decision": decision, "candidates": chosen},
+                                     context={"governance_version_id": gv})])
+        s.flush()
+        result["task_view"] = tasks.task_view(s, task)
+        return result
+    return _in_transaction(factory, work)
+
+
+def _members(s: Session, golden_ids: list[str]) -> list[int]:
+    if not golden_ids:
+        return []
+    return list(s.scalars(select(SourceRecord.id).where(SourceRecord.golden_id.in_(golden_ids),
+                                                       SourceRecord.status != "deleted")))
+
+
+def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str, *, pins: dict[str, Any],
+             release: list[str], actor: str, reason: str | None) -> dict[str, Any]:
+    """Pin field values (they win over every source until released) and release earlier pins."""
+    why = tasks.require_reason(reason)
+    _domain(domain)
+    if not pins and not release:
+        raise ValidationFailed("nothing to do: give `pins` and/or `release`")
+    fields = gov.domains[domain].fields
+    schema = gov.record_schemas[domain]
+    errors: dict[str, list[str]] = {}
+    for name, value in pins.items():
+        if name not in fields:
+            errors[name] = [f"{name!r} is not a field of {domain}"]
+        elif value is not None:
+            prop = schema["properties"].get(name, {})
+            found = [e.message for e in Draft202012Validator(prop).iter_errors(value)]
+            if found:
+                errors[name] = found
+    for name in release:
+        if name not in fields:
+            errors[name] = [f"{name!r} is not a field of {domain}"]
+    if errors:
+        raise ValidationFailed("a pinned value does not fit the dictionary", errors)
+    gv = governance_versions.ensure_recorded(factory, gov)
+
+    def work(s: Session) -> dict[str, Any]:
+        row = lock_goldens(s, [golden_id]).get(golden_id)
+        if row is None or row.domain != domain:
+            raise NotFound(f"{domain} golden record", golden_id)
+        if row.status != "active":
+            raise Conflict(f"{golden_id} is {row.status}; pins go on active records")
+        now = utcnow()
+        active = {p.field: p for p in s.scalars(select(GoldenPin).where(
+            GoldenPin.golden_id == golden_id, GoldenPin.released_at.is_(None)))}
+        missing = [f for f in release if f not in active]
+        if missing:
+            raise NotFound(f"pin on {golden_id}", ", ".join(missing))
+        for name in [*release, *pins]:
+            if name in active:
+                pin = active[name]
+                pin.released_at, pin.released_by = now, actor
+                pin.release_reason = why if name in release else "replaced by a new pin"
+        for name, value in pins.items():
+            s.execute(insert(GoldenPin).values(golden_id=golden_id, field=name, value=value, reason=why,
+                                               actor=actor, at=now))
+        s.flush()
+        version = rebuild(s, gov, golden_id, actor=actor, reason=why, force=True,
+                          action="pin" if pins else "release",
+                          explanation={"pinned": sorted(pins), "released": sorted(release)},
+                          gov_version_id=gv, now=now)
+        return {"golden_id": golden_id, "version": version, "pinned": sorted(pins), "released": sorted(release)}
+    return _in_transaction(factory, work)
+
+
+def pins_of(session: Session, golden_id: str, *, include_released: bool = False) -> list[dict[str, Any]]:
+    from ..models import iso
+
+    q = select(GoldenPin).where(GoldenPin.golden_id == golden_id)
+    if not include_released:
+        q = q.where(GoldenPin.released_at.is_(None))
+    return [{"id": p.id, "field": p.field, "value": p.value, "reason": p.reason, "actor": p.actor, "at": iso(p.at),
+             "released_at": iso(p.released_at), "released_by": p.released_by, "release_reason": p.release_reason}
+            for p in session.scalars(q.order_by(GoldenPin.id))]

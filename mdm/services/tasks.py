@@ -1,0 +1,96 @@
+"""The steward review queue: open tasks with both sides and the explanation, assignment, decisions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..models import GoldenRecord, MatchTask, SourceRecord, SourceVersion, iso
+
+DECISIONS = ("merge", "not_a_match")
+
+
+def get_task(session: Session, task_id: int, *, lock: bool = False) -> MatchTask:
+    q = select(MatchTask).where(MatchTask.id == task_id)
+    task = session.scalars(q.with_for_update() if lock else q).first()
+    if task is None:
+        raise NotFound("task", str(task_id))
+    return task
+
+
+def check_open(task: MatchTask, revision: int | None) -> None:
+    if task.status != "open":
+        raise Conflict(f"task {task.id} is {task.status} ({task.decision} by {task.decided_by}); nothing was changed")
+    if revision is not None and revision != task.revision:
+        raise Conflict(f"task {task.id} changed since revision {revision} (now {task.revision}); reload it")
+
+
+def list_tasks(session: Session, *, status: str | None, domain: str | None, assignee: str | None,
+               after: int | None, limit: int) -> list[MatchTask]:
+    q = select(MatchTask)
+    if status and status != "all":
+        q = q.where(MatchTask.status == status)
+    if domain:
+        q = q.where(MatchTask.domain == domain)
+    if assignee:
+        q = q.where(MatchTask.assignee == assignee)
+    if after:
+        q = q.where(MatchTask.id > after)
+    return list(session.scalars(q.order_by(MatchTask.id).limit(limit)))
+
+
+def task_view(session: Session, task: MatchTask, *, full: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": task.id, "domain": task.domain, "status": task.status, "score": task.score, "reason": task.reason,
+        "golden_id": task.golden_id, "candidate_ids": list(task.candidate_ids), "assignee": task.assignee,
+        "decision": task.decision, "decision_reason": task.decision_reason, "decided_by": task.decided_by,
+        "decided_at": iso(task.decided_at), "revision": task.revision,
+        "governance_version_id": task.governance_version_id, "created_at": iso(task.created_at),
+    }
+    sr = session.get(SourceRecord, task.source_record_id) if task.source_record_id else None
+    if sr is not None:
+        out["source"] = {"system": sr.system, "source_key": sr.source_key, "golden_id": sr.golden_id}
+    if full:
+        out["explanation"] = task.explanation
+        if sr is not None and sr.accepted_version is not None:
+            out["source"]["data"] = session.scalar(select(SourceVersion.payload).where(
+                SourceVersion.source_record_id == sr.id, SourceVersion.version == sr.accepted_version))
+        out["sides"] = [_side(session, g) for g in [task.golden_id, *task.candidate_ids] if g]
+    return out
+
+
+def _side(session: Session, golden_id: str) -> dict[str, Any]:
+    rec = session.get(GoldenRecord, golden_id)
+    if rec is None:
+        return {"id": golden_id, "status": "missing"}
+    out: dict[str, Any] = {"id": rec.id, "status": rec.status, "version": rec.version, "data": rec.data}
+    if rec.merged_into:
+        out["merged_into"] = rec.merged_into
+    return out
+
+
+def resolve(session: Session, golden_id: str) -> str:
+    """The record a (possibly merged) golden id answers for now."""
+    seen: set[str] = set()
+    current = golden_id
+    while current not in seen:
+        seen.add(current)
+        nxt = session.scalar(select(GoldenRecord.merged_into).where(GoldenRecord.id == current))
+        if not nxt:
+            return current
+        current = nxt
+    return current
+
+
+def require_reason(reason: str | None) -> str:
+    if not reason or not reason.strip():
+        raise ValidationFailed("a reason is required for every steward action", {"reason": ["required"]})
+    return reason.strip()
+
+
+def check_decision(decision: str) -> None:
+    if decision not in DECISIONS:
+        raise ValidationFailed(f"decision must be one of {', '.join(DECISIONS)}", {"decision": [decision]})
