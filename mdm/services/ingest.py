@@ -489,7 +489,7 @@ class _Chunk:
         if not above:
             best = ranking.candidates[0] if ranking.candidates else None
             detail = ident_detail + (f"; best candidate {best.golden_id} at {best.probability:.3f}, below review "
-                                     f"{cfg.review}" if best else "; no candidate shares a blocking key")
+                                     f"{cfg.review}" if best else "")
             out = {**base, "rule": "new", "detail": detail}
             if best is not None:
                 out.update(probability=round(best.probability, 6), candidate=best.golden_id,
