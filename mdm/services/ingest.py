@@ -482,12 +482,19 @@ class _Chunk:
         assert self.matcher is not None
         cfg = self.cfg
         ranking = self.matcher.rank(m.payload, self._site(m))
-        above = [c for c in ranking.candidates if c.probability >= cfg.review]
         base: dict[str, Any] = {"compared": ranking.compared}
         if ranking.capped:
             base["capped_keys"] = ranking.capped
+        # A golden record holding another valid identifier of a kind this record has is another
+        # entity, whatever the other fields say: never linked, never proposed.
+        excluded = {c.golden_id: self._conflicts(m, c.golden_id) for c in ranking.candidates}
+        excluded = {g: v for g, v in excluded.items() if v}
+        if excluded:
+            base["excluded"] = [{"golden_id": g, "identifiers": [k for k, _ in v]} for g, v in sorted(excluded.items())]
+        usable = [c for c in ranking.candidates if c.golden_id not in excluded]
+        above = [c for c in usable if c.probability >= cfg.review]
         if not above:
-            best = ranking.candidates[0] if ranking.candidates else None
+            best = usable[0] if usable else None
             detail = ident_detail + (f"; best candidate {best.golden_id} at {best.probability:.3f}, below review "
                                      f"{cfg.review}" if best else "")
             out = {**base, "rule": "new", "detail": detail}
@@ -495,25 +502,19 @@ class _Chunk:
                 out.update(probability=round(best.probability, 6), candidate=best.golden_id,
                            match=best.scored.explain(cfg))
             return "created", self._new_golden(), out
-        conflicts = {c.golden_id: self._conflicts(m, c.golden_id) for c in above}
-        linkable = [c for c in above if c.probability >= cfg.link and not conflicts[c.golden_id]]
-        top = linkable[0] if linkable else above[0]
+        top = above[0]
         out = {**base, "probability": round(top.probability, 6), "candidate": top.golden_id,
                "member": top.member, "match": top.scored.explain(cfg)}
-        if linkable:
-            others = [c.golden_id for c in linkable[1:]]
+        if top.probability >= cfg.link:
+            others = [c.golden_id for c in above[1:] if c.probability >= cfg.link]
             detail = (f"match probability {top.probability:.4f} with {top.golden_id} (via {top.member['system']}/"
                       f"{top.member['source_key']}), at or above link {cfg.link}")
             if others:
                 self.bridges.append((top.golden_id, others, m.key or "", out))
                 detail += f"; also above link with {', '.join(others)}: merged into it"
             return "linked", top.golden_id, {**out, "rule": "fuzzy", "detail": detail}
-        blocked = [f"{c.golden_id} holds another " + ", ".join(k for k, _ in conflicts[c.golden_id])
-                   for c in above if conflicts[c.golden_id] and c.probability >= cfg.link]
         detail = (f"match probability {top.probability:.4f} with {top.golden_id}: between review {cfg.review} "
-                  f"and link {cfg.link}" if not blocked else
-                  f"match probability {top.probability:.4f} with {top.golden_id}, but " + "; ".join(blocked)
-                  + ": never merged automatically")
+                  f"and link {cfg.link}")
         target = self._new_golden()
         candidates = [c.golden_id for c in above[:5]]
         self.tasks.append((m.key, {
