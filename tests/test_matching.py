@@ -9,9 +9,9 @@ from itertools import combinations
 from typing import Any
 
 import pytest
+from conftest import _empty_tables
 from sqlalchemy import select
 
-from conftest import _empty_tables
 from mdm.demo.generator import generate
 from mdm.matching.config import MatchConfig, build
 from mdm.matching.matcher import Matcher
