@@ -13,12 +13,14 @@ relative to the app's instance folder rather than the process's working director
 
 from __future__ import annotations
 
+import atexit
 import copy
 import datetime as dt
 import logging
 import os
+import queue
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from openlineage.client import OpenLineageClient
@@ -43,7 +45,8 @@ class LineageEmitter:
         failures: events that were not delivered or not stored since start-up.
     """
 
-    def __init__(self, gov: Governance, factory: sessionmaker, instance_path: str) -> None:
+    def __init__(self, gov: Governance, factory: sessionmaker, instance_path: str, *,
+                 background: bool = False) -> None:
         self.gov = gov
         self.factory = factory
         self.instance_path = instance_path
@@ -51,6 +54,56 @@ class LineageEmitter:
         self._client: OpenLineageClient | None = None
         self._client_config: dict[str, Any] | None = None
         self._lock = threading.Lock()
+        # Building, storing and serialising an event costs a few milliseconds; a single-record
+        # upsert should not wait for it. In the background one worker thread emits in order.
+        self.background = background
+        self._queue: queue.Queue[tuple[Callable[..., Any], tuple, dict]] = queue.Queue(maxsize=10_000)
+        self._worker: threading.Thread | None = None
+
+    # -- background ------------------------------------------------------------------------------
+
+    def submit(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Call `method` (one of the emitting methods) now, or in the background worker.
+
+        A full queue (the backend far behind) makes the caller emit itself rather than drop anything.
+        """
+        if not self.background:
+            method(*args, **kwargs)
+            return
+        with self._lock:
+            if self._worker is None or not self._worker.is_alive():
+                self._worker = threading.Thread(target=self._work, name="mdm-lineage", daemon=True)
+                self._worker.start()
+                atexit.register(self.flush, 10.0)
+        try:
+            self._queue.put_nowait((method, args, kwargs))
+        except queue.Full:
+            method(*args, **kwargs)
+
+    def _work(self) -> None:
+        while True:
+            method, args, kwargs = self._queue.get()
+            try:
+                method(*args, **kwargs)
+            except Exception:  # noqa: BLE001 - the worker must outlive any one event
+                log.exception("lineage event not emitted")
+                with self._lock:
+                    self.failures += 1
+            finally:
+                self._queue.task_done()
+
+    def flush(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted event was emitted; False when `timeout` ran out first."""
+        if self._worker is None:
+            return True
+        done = threading.Event()
+
+        def wait() -> None:
+            self._queue.join()
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        return done.wait(timeout)
 
     # -- client ----------------------------------------------------------------------------------
 

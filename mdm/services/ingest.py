@@ -126,7 +126,8 @@ class Ingestor:
         run = self._start_run()
         self.run_uuid = run.run_uuid
         if self.lineage:
-            self.lineage.ingest_started(run.run_uuid, self.system, self.domain.name, run.started_at, gov=self.gov)
+            self.lineage.submit(self.lineage.ingest_started, run.run_uuid, self.system, self.domain.name,
+                                run.started_at, gov=self.gov)
         results: list[RecordResult] = []
         try:
             for chunk in _chunks(records, self.chunk_size, len(results)):
@@ -138,13 +139,13 @@ class Ingestor:
         except Exception as exc:
             failed = self._finish_run(run.id, results, "failed", f"{type(exc).__name__}: {exc}")
             if self.lineage:
-                self.lineage.ingest_failed(run.run_uuid, self.system, self.domain.name, exc,
-                                           stats=self._rule_rows(), counts=failed, gov=self.gov)
+                self.lineage.submit(self.lineage.ingest_failed, run.run_uuid, self.system, self.domain.name, exc,
+                                    stats=self._rule_rows(), counts=failed, gov=self.gov)
             raise
         counts = self._finish_run(run.id, results, "complete", None)
         if self.lineage:
-            self.lineage.ingest_completed(run.run_uuid, self.system, self.domain.name,
-                                          stats=self._rule_rows(), counts=counts, gov=self.gov)
+            self.lineage.submit(self.lineage.ingest_completed, run.run_uuid, self.system, self.domain.name,
+                                stats=self._rule_rows(), counts=counts, gov=self.gov)
         return BatchSummary(run.run_uuid, self.system, self.domain.name, counts, results,
                             time.perf_counter() - started)
 

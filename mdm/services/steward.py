@@ -142,7 +142,8 @@ def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str
             errors[name] = [f"{name!r} is not a field of {domain}"]
         elif value is not None:
             prop = schema["properties"].get(name, {})
-            found = [e.message for e in Draft202012Validator(prop).iter_errors(value)]
+            checker = Draft202012Validator(prop, format_checker=Draft202012Validator.FORMAT_CHECKER)
+            found = [e.message for e in checker.iter_errors(value)]
             if found:
                 errors[name] = found
     for name in release:

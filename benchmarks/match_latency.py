@@ -1,0 +1,150 @@
+"""Flat match cost: single-record upsert latency against 10,000 and 1,000,000 golden customer records.
+
+Fills a fresh hub with N generated customers (CRM records: organisations and healthcare
+professionals, unique names, addresses and identifiers; loaded through the normal ingestion path,
+with blocking keys and match counts), then times single-record upserts through the real HTTP path
+(`PUT /api/v1/sources/crm/customer/records/{key}`, Flask test client): a third brand-new customers,
+a third near-duplicates of stored customers under a new key (a typo in the name: they go through
+blocking and scoring and link or raise a task), a third updates of stored records. Reports p50 and
+p99 per size and the ratio. Candidate retrieval is an indexed look-up, so the cost per record should
+stay flat as the domain grows.
+
+    python benchmarks/match_latency.py --sizes 10000 1000000 --upserts 600
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import Database  # noqa: E402
+
+from mdm import create_app  # noqa: E402
+from mdm.demo import generator as G  # noqa: E402
+from mdm.demo.defects import IdAllocator  # noqa: E402
+from mdm.demo.export_files import to_source  # noqa: E402
+from mdm.migrate import upgrade  # noqa: E402
+from mdm.services.ingest import Ingestor  # noqa: E402
+
+
+def customers(seed: int, n: int, start: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+    rng = random.Random(seed)
+    ids = IdAllocator(rng)
+    for i in range(start, start + n):
+        yield f"BENCH-{i:08d}", G._public(G._customer(rng, ids, i))
+
+
+def typo(rng: random.Random, text: str) -> str:
+    i = rng.randrange(1, max(2, len(text) - 1))
+    return text[:i] + text[i + 1:] if rng.random() < 0.5 else text[:i] + text[i] + text[i:]
+
+
+def fill(app: Any, n: int) -> tuple[float, list[tuple[str, dict[str, Any]]]]:
+    gov = app.extensions["mdm.governance"]
+    kept: list[tuple[str, dict[str, Any]]] = []
+    ing = Ingestor(app.extensions["mdm.sessionmaker"], gov, "crm", "customer", chunk_size=1000)
+
+    def raws() -> Iterator[dict[str, Any]]:
+        for k, (key, data) in enumerate(customers(1, n)):
+            if k % max(1, n // 400) == 0:
+                kept.append((key, data))
+            yield to_source(gov, "crm", "customer", key, data)
+
+    started = time.perf_counter()
+    done = [0]
+
+    def progress(k: int) -> None:
+        done[0] += k
+        if done[0] % 50_000 < k:
+            print(f"  loaded {done[0]:,} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    summary = ing.run(raws(), progress=progress)
+    print(f"  fill {n:,}: {summary.counts}", file=sys.stderr)
+    return time.perf_counter() - started, kept
+
+
+def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> dict[str, Any]:
+    gov = app.extensions["mdm.governance"]
+    client = app.test_client()
+    rng = random.Random(99)
+    fresh = customers(2, upserts, start=10_000_000)
+    plan = []
+    for i in range(upserts):
+        kind = ("new", "duplicate", "update")[i % 3]
+        if kind == "new":
+            key, data = next(fresh)
+        else:
+            old_key, old = rng.choice(kept)
+            data = dict(old)
+            field = "name" if "name" in data else "family_name"
+            data[field] = typo(rng, data[field])
+            if kind == "duplicate":
+                key = f"DUP-{i:06d}"
+                data.pop("national_id", None)
+                data.pop("gln", None)
+            else:
+                key = old_key
+        plan.append((kind, key, to_source(gov, "crm", "customer", key, data)))
+    timings: dict[str, list[float]] = {"new": [], "duplicate": [], "update": []}
+    results: dict[str, int] = {}
+    for kind, key, raw in plan:
+        t0 = time.perf_counter()
+        resp = client.put(f"/api/v1/sources/crm/customer/records/{key}", json=raw)
+        timings[kind].append((time.perf_counter() - t0) * 1000)
+        assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+        result = resp.get_json()["result"]
+        results[result] = results.get(result, 0) + 1
+    every = sorted(t for v in timings.values() for t in v)
+
+    def pct(values: list[float], p: float) -> float:
+        values = sorted(values)
+        return round(values[min(len(values) - 1, int(p * len(values)))], 2)
+
+    return {"upserts": upserts, "p50_ms": pct(every, 0.5), "p99_ms": pct(every, 0.99),
+            "mean_ms": round(statistics.fmean(every), 2), "results": results,
+            "by_kind": {k: {"p50_ms": pct(v, 0.5), "p99_ms": pct(v, 0.99)} for k, v in timings.items()}}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", type=int, nargs="+", default=[10_000, 1_000_000])
+    p.add_argument("--upserts", type=int, default=600)
+    p.add_argument("--database-url", default=os.environ.get("MDM_BENCH_DATABASE_URL"),
+                   help="PostgreSQL server to create a scratch database on; default SQLite")
+    p.add_argument("--out", type=Path)
+    args = p.parse_args()
+    rows = []
+    for n in args.sizes:
+        with Database(args.database_url) as url:
+            app = create_app({"DATABASE_URL": url})
+            upgrade(app.extensions["mdm.engine"])
+            fill_s, kept = fill(app, n)
+            m = measure(app, kept, args.upserts)
+            app.extensions["mdm.engine"].dispose()
+        row = {"golden_records": n, "fill_seconds": round(fill_s, 1), **m}
+        print(json.dumps(row), file=sys.stderr)
+        rows.append(row)
+    result = {"benchmark": "single-record upsert latency (PUT, customer, fuzzy matching)",
+              "database": "postgresql" if args.database_url else "sqlite", "sizes": rows,
+              "p99_ratio_largest_to_smallest": round(rows[-1]["p99_ms"] / rows[0]["p99_ms"], 2),
+              "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                          "platform": platform.platform()},
+              "date": time.strftime("%Y-%m-%d")}
+    print(json.dumps(result, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
