@@ -28,14 +28,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import Database  # noqa: E402
+from ingest import Database
 
-from mdm import create_app  # noqa: E402
-from mdm.demo import generator as G  # noqa: E402
-from mdm.demo.defects import IdAllocator  # noqa: E402
-from mdm.demo.export_files import to_source  # noqa: E402
-from mdm.migrate import upgrade  # noqa: E402
-from mdm.services.ingest import Ingestor  # noqa: E402
+from mdm import create_app
+from mdm.demo import generator as G
+from mdm.demo.defects import IdAllocator
+from mdm.demo.export_files import to_source
+from mdm.migrate import upgrade
+from mdm.services.ingest import Ingestor
 
 
 def customers(seed: int, n: int, start: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:

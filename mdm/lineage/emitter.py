@@ -85,7 +85,7 @@ class LineageEmitter:
             method, args, kwargs = self._queue.get()
             try:
                 method(*args, **kwargs)
-            except Exception:  # noqa: BLE001 - the worker must outlive any one event
+            except Exception:
                 log.exception("lineage event not emitted")
                 with self._lock:
                     self.failures += 1
