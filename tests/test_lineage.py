@@ -528,3 +528,26 @@ def test_ingestion_through_the_api_emits_start_and_complete_after_commit(app, cl
         assert row.job_name == "mdm.ingest.plm.product"
     complete = rows[1].event
     assert complete["outputs"][0]["outputFacets"]["outputStatistics"]["rowCount"] == 1
+
+
+def test_steward_merge_over_http_emits_a_valid_steward_run(client, registry) -> None:
+    """A merge through the API is its own OpenLineage run of `mdm.steward.merge`, stored after the commit."""
+    from mdm.models import GoldenRecord
+
+    def part(pn: str, body: str, model: str) -> dict[str, Any]:
+        return {"PartNumber": pn, "Revision": "B", "Name": f"Coronary stent {model}", "GTIN": gtin(body),
+                "BrandName": "Arteria", "ModelNumber": model, "RegulatoryClass": "Class III"}
+
+    a = post(client, "plm", "product", [part("PN-A", "400638133393", "AR-1")])["results"][0]["golden_id"]
+    b = post(client, "plm", "product", [part("PN-B", "400638133394", "ZX-9")])["results"][0]["golden_id"]
+    resp = client.post("/api/v1/golden/product/merge", json={"survivor": a, "merged": [b], "reason": "same device"},
+                       headers={"X-MDM-Actor": "ana"})
+    assert resp.status_code == 200, resp.get_json()
+    with client.application.extensions["mdm.sessionmaker"]() as s:
+        assert s.get(GoldenRecord, b).merged_into == a
+        rows = s.scalars(select(LineageEvent).where(LineageEvent.job_name == "mdm.steward.merge")).all()
+    assert {r.event["run"]["facets"]["executionParameters"]["parameters"][0]["value"] for r in rows} == {a, b}
+    for r in rows:
+        assert spec_errors(registry, r.event) == []
+        params = {p["key"]: p["value"] for p in r.event["run"]["facets"]["executionParameters"]["parameters"]}
+        assert params["actor"] == "ana" and params["reason"] == "same device"

@@ -22,7 +22,7 @@ from .schemas import (
     GoldenSchema,
     HistorySchema,
 )
-from .steward import PatchResultSchema, PatchSchema, actor
+from .steward import PatchResultSchema, PatchSchema, actor, lineage
 
 blp = Blueprint("golden", __name__, description="Golden records")
 
@@ -71,8 +71,10 @@ class Golden(MethodView):
     @blp.response(200, PatchResultSchema)
     def patch(self, body: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
         """Steward correction: pin field values (they win until released) or release pins. Reason required."""
-        return steward_svc.set_pins(current_app.extensions["mdm.sessionmaker"], current(), _domain(domain), golden_id,
-                                    pins=body["pins"], release=body["release"], actor=actor(), reason=body["reason"])
+        out = steward_svc.set_pins(current_app.extensions["mdm.sessionmaker"], current(), _domain(domain), golden_id,
+                                   pins=body["pins"], release=body["release"], actor=actor(), reason=body["reason"])
+        lineage("pin" if body["pins"] else "release", domain, [golden_id], body["reason"])
+        return out
 
 
 @blp.route("/golden/<string:domain>/<string:golden_id>/history")

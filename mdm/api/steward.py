@@ -6,6 +6,7 @@ Until access control lands, the acting person is named by the `X-MDM-Actor` head
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from flask import current_app, request
@@ -15,6 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from ..db import get_session
 from ..governance import DOMAINS, current
+from ..lineage import emitter as lineage_emitter
 from ..services import steward, tasks
 
 blp = Blueprint("steward", __name__, description="Steward review queue, merge, unmerge and pins")
@@ -26,6 +28,16 @@ def actor() -> str:
 
 def _factory() -> Any:
     return current_app.extensions["mdm.sessionmaker"]
+
+
+def lineage(action: str, domain: str, golden_ids: list[str], reason: str | None) -> None:
+    """One OpenLineage run of `mdm.steward.<action>` per golden record touched, after the commit."""
+    emitter = lineage_emitter()
+    if emitter is None:
+        return
+    who = actor()
+    for gid in golden_ids:
+        emitter.submit(emitter.steward_action, action, str(uuid.uuid4()), gid, domain, who, reason)
 
 
 class TaskQuerySchema(Schema):
@@ -154,8 +166,12 @@ class TaskDecision(MethodView):
     @blp.response(200, DecisionResultSchema)
     def post(self, body: dict[str, Any], task_id: int) -> dict[str, Any]:
         """Decide a task: `merge` or `not_a_match` (remembered; wins over later scores). Reason required."""
-        return steward.decide(_factory(), current(), task_id, body["decision"], actor=actor(), reason=body["reason"],
-                              candidate=body.get("candidate"), revision=body.get("revision"))
+        out = steward.decide(_factory(), current(), task_id, body["decision"], actor=actor(), reason=body["reason"],
+                             candidate=body.get("candidate"), revision=body.get("revision"))
+        view = out["task_view"]
+        touched = [g for g in [view["golden_id"], *view["candidate_ids"]] if g]
+        lineage("task_decision", view["domain"], touched, body["reason"])
+        return out
 
 
 @blp.route("/tasks/<int:task_id>/assign")
@@ -173,8 +189,10 @@ class Merge(MethodView):
     @blp.response(200, MergeResultSchema)
     def post(self, body: dict[str, Any], domain: str) -> dict[str, Any]:
         """Merge golden records into a survivor, which keeps its id; the others answer with `merged_into`."""
-        return steward.merge_records(_factory(), current(), domain, body["survivor"], body["merged"], actor=actor(),
-                                     reason=body["reason"])
+        out = steward.merge_records(_factory(), current(), domain, body["survivor"], body["merged"], actor=actor(),
+                                    reason=body["reason"])
+        lineage("merge", domain, [out["survivor"], *out["merged"]], body["reason"])
+        return out
 
 
 @blp.route("/golden/<string:domain>/<string:golden_id>/unmerge")
@@ -183,5 +201,7 @@ class Unmerge(MethodView):
     @blp.response(200, UnmergeResultSchema)
     def post(self, body: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
         """Take a source record out of a golden record: back to its earlier id, or re-matched (never-match remembered)."""
-        return steward.unmerge_record(_factory(), current(), domain, golden_id, body["system"], body["source_key"],
-                                      actor=actor(), reason=body["reason"])
+        out = steward.unmerge_record(_factory(), current(), domain, golden_id, body["system"], body["source_key"],
+                                     actor=actor(), reason=body["reason"])
+        lineage("unmerge", domain, [out["golden_id"], out["target"]], body["reason"])
+        return out
