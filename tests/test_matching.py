@@ -141,11 +141,26 @@ def test_levels(a, b, level) -> None:
 
 def test_term_frequency_makes_common_values_count_less() -> None:
     cfg = _cfg()
-    freq = {"smith": 0.05, "quist": 0.0001}
-    common = score(cfg, {"family_name": "Smith"}, {"family_name": "Smith"}, lambda c, v: freq.get(v))
-    rare = score(cfg, {"family_name": "Quist"}, {"family_name": "Quist"}, lambda c, v: freq.get(v))
-    assert rare.weight > common.weight
-    assert common.comparisons[0]["tf"]["frequency"] == 0.05
+    seen = {"smith": (5000, 100_000), "quist": (2, 100_000)}
+    common = score(cfg, {"family_name": "Smith"}, {"family_name": "Smith"}, lambda c, v: seen.get(v))
+    rare = score(cfg, {"family_name": "Quist"}, {"family_name": "Quist"}, lambda c, v: seen.get(v))
+    plain = score(cfg, {"family_name": "Quist"}, {"family_name": "Quist"})
+    assert rare.weight > plain.weight > common.weight
+    assert common.comparisons[0]["tf"]["records"] == 5000
+
+
+def test_term_frequency_never_makes_exact_agreement_weaker_than_a_fuzzy_one() -> None:
+    cfg = _cfg()
+    everyone = score(cfg, {"family_name": "Smith"}, {"family_name": "Smith"}, lambda c, v: (99_000, 100_000))
+    fuzzy = score(cfg, {"family_name": "Smith"}, {"family_name": "Smithe"})
+    assert everyone.comparisons[0]["weight"] >= fuzzy.comparisons[0]["weight"]
+
+
+def test_term_frequency_in_a_small_hub_stays_near_the_configured_u() -> None:
+    cfg = _cfg()
+    tiny = score(cfg, {"family_name": "Smith"}, {"family_name": "Smith"}, lambda c, v: (1, 2))
+    plain = score(cfg, {"family_name": "Smith"}, {"family_name": "Smith"})
+    assert abs(tiny.comparisons[0]["weight"] - plain.comparisons[0]["weight"]) < 0.2
 
 
 @pytest.mark.parametrize(("raw", "message"), [

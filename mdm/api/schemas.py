@@ -16,6 +16,7 @@ class ReasonSchema(Schema):
     message = fields.String(required=True)
     field = fields.String()
     value = fields.Raw(allow_none=True)
+    probability = fields.Float(metadata={"description": "match probability of the best candidate (fuzzy matching)"})
 
 
 class RecordResultSchema(Schema):

@@ -100,11 +100,11 @@ class Matcher:
             self.local_counts[key] += 1
         self.local_counts[index.TOTAL] += 1
 
-    def frequency(self, comparison: str, value: str) -> float | None:
+    def frequency(self, comparison: str, value: str) -> tuple[int, int] | None:
         key = index.tf_key(comparison, value)
         n = self.counts.get(key, 0) + self.local_counts[key]
         total = self.counts.get(index.TOTAL, 0) + self.local_counts[index.TOTAL]
-        return n / total if n and total else None
+        return (n, total) if n and total else None
 
     def rank(self, payload: dict[str, Any], site: str | None, *, skip_sources: frozenset[tuple[str, str]] = frozenset(),
              skip_goldens: frozenset[str] = frozenset()) -> Ranking:

@@ -3,8 +3,11 @@
 Each comparison walks its levels in order and takes the first that holds; the level's weight is
 log2(m/u). A missing value on either side is the null level, weight 0: absence is no evidence.
 With term-frequency adjustment an exact agreement on a common value ("Smith", "Medical") uses the
-value's frequency as u, so it counts for less than agreement on a rare one. The total weight plus
-the prior gives the match probability that the thresholds are compared with.
+value's frequency as u, so it counts for less than agreement on a rare one. The observed frequency
+is smoothed towards the level's own u as if `TF_PSEUDO` records had been seen already, so that a
+small hub (where any value is "frequent") does not discount agreement it knows little about; and an
+exact agreement never weighs less than the fuzzy levels below it. The total weight plus the prior
+gives the match probability that the thresholds are compared with.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from . import normalise
 from .comparators import COMPARATORS, compare
 from .config import Comparison, MatchConfig
 
-#: frequency of a value among the domain's source records, by (comparison name, normalised value)
-Frequency = Callable[[str, str], float | None]
+#: (records holding the value, records in the domain), by (comparison name, normalised value)
+Frequency = Callable[[str, str], tuple[int, int] | None]
+TF_PSEUDO = 1000
 
 
 @dataclass
@@ -68,11 +72,13 @@ def compare_one(c: Comparison, a: dict[str, Any], b: dict[str, Any], frequency: 
             weight = level.weight
             detail: dict[str, Any] = {}
             if c.tf and i == 0 and level.comparator == "exact" and frequency is not None:
-                freq = frequency(c.name, normalise.text(va))
-                if freq is not None:
-                    u = max(freq, tf_minimum)
-                    weight = math.log2(level.m / u)
-                    detail = {"tf": {"frequency": round(freq, 6), "u": round(u, 6)}}
+                seen = frequency(c.name, normalise.text(va))
+                if seen is not None:
+                    n, total = seen
+                    u = max((n + level.u * TF_PSEUDO) / (total + TF_PSEUDO), tf_minimum)
+                    floor = max((lv.weight for lv in c.levels[1:]), default=c.else_weight)
+                    weight = max(math.log2(level.m / u), floor)
+                    detail = {"tf": {"records": n, "of": total, "u": round(u, 6)}}
             return {**out, "level": i, "rule": level.describe(), "comparator": level.comparator,
                     "result": _round(result), "weight": round(weight, 4), **detail}
     best = max(results.items(), key=lambda kv: kv[1] if COMPARATORS[kv[0]].kind == "similarity" else -kv[1])

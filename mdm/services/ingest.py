@@ -512,7 +512,7 @@ class _Chunk:
                       f"{top.member['source_key']}), at or above link {cfg.link}")
             if others:
                 self.bridges.append((top.golden_id, others, m.key or "", out))
-                detail += f"; also above link with {', '.join(others)}: merged into it"
+                detail += f"; also above link with {', '.join(others)}"
             return "linked", top.golden_id, {**out, "rule": "fuzzy", "detail": detail}
         detail = (f"match probability {top.probability:.4f} with {top.golden_id}: between review {cfg.review} "
                   f"and link {cfg.link}")
@@ -591,6 +591,7 @@ class _Chunk:
         steward decided otherwise or their identifiers differ (then a task asks)."""
         from .merge import MergeRefused, merge_goldens
 
+        result = next((r for r in self.results if r.source_key == key and r.result == "linked"), None)
         for other in others:
             try:
                 merge_goldens(self.session, self.ing.gov, self.domain, survivor, [other], actor=self.ing.actor,
@@ -598,12 +599,19 @@ class _Chunk:
                               explanation={"rule": "bridge", "record": {"system": self.ing.system, "source_key": key},
                                            "match": explanation.get("match")},
                               gov_version_id=self.ing.gov_version_id, run_id=self.run_id, automatic=True)
+                outcome = {"rule": "bridge", "severity": "info", "message": f"{other} merged into {survivor}"}
             except MergeRefused as exc:
+                outcome = {"rule": "bridge", "severity": "warning",
+                           "message": f"{other} not merged into {survivor}: {exc}; a review task asks"}
+                st = self.state.get(key)
                 self.session.add(MatchTask(
                     domain=self.domain, golden_id=other, candidate_ids=[survivor], reason=str(exc),
+                    source_record_id=st.id if st else None,
                     explanation={"kind": "bridge", "detail": str(exc), **explanation},
                     score=explanation.get("probability"), status="open",
                     governance_version_id=self.ing.gov_version_id, created_at=self.now))
+            if result is not None:
+                result.reasons.insert(1, outcome)
 
     def _audit_context(self) -> dict[str, Any]:
         return {"run": self.ing.run_uuid, "governance_version_id": self.ing.gov_version_id}

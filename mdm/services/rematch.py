@@ -168,9 +168,9 @@ def _score_pairs(cfg: MatchConfig, recs: list[_Rec], keys: dict[int, set[str]],
     counts: Counter[str] = Counter(k for ks in keys.values() for k in ks)
     total = counts[index.TOTAL]
 
-    def frequency(comparison: str, value: str) -> float | None:
+    def frequency(comparison: str, value: str) -> tuple[int, int] | None:
         n = counts[index.tf_key(comparison, value)]
-        return n / total if n and total else None
+        return (n, total) if n and total else None
 
     groups: dict[str, list[int]] = defaultdict(list)
     for r in recs:
