@@ -670,3 +670,18 @@ def test_strategies_through_survive(governance, strategy, field, winner) -> None
     custom = dataclasses.replace(rules, fields={**rules.fields, field: strategy})
     _, prov = survive(governance.domains["customer"], custom, [ERP, CRM])
     assert (prov[field]["source_key"], prov[field]["rule"]) == (winner, strategy.strategy)
+
+
+def test_pinned_identifier_is_checked_and_claimed(client) -> None:
+    """A pinned GLN must carry a valid check digit, and the golden record is then found by it."""
+    from helpers import gln
+
+    body = post(client, "crm", "customer", [crm_account("001PIN0000000001", "Pinnable Clinic")])
+    gid = body["results"][0]["golden_id"]
+    bad = client.patch(f"/api/v1/golden/customer/{gid}", json={"pins": {"gln": "5391234567891"}, "reason": "x"})
+    assert bad.status_code == 422 and bad.content_type == "application/problem+json"
+    good = gln("539123456789")
+    ok = client.patch(f"/api/v1/golden/customer/{gid}", json={"pins": {"gln": good}, "reason": "from the invoice"})
+    assert ok.status_code == 200, ok.get_json()
+    found = client.get(f"/api/v1/golden/customer?gln={good}").get_json()["items"]
+    assert [r["id"] for r in found] == [gid]

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from .. import identifiers
 from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
 from ..errors import Conflict, NotFound, UnknownDomain, ValidationFailed
@@ -141,6 +142,13 @@ def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str
         if name not in fields:
             errors[name] = [f"{name!r} is not a field of {domain}"]
         elif value is not None:
+            f = fields[name]
+            if f.check and f.check in identifiers.NORMALIZERS:
+                norm = identifiers.normalize(f.check, value)
+                if norm is None:
+                    errors[name] = [f"{value!r} is not a valid {f.check} (check digit or format)"]
+                    continue
+                pins[name] = value = norm
             prop = schema["properties"].get(name, {})
             checker = Draft202012Validator(prop, format_checker=Draft202012Validator.FORMAT_CHECKER)
             found = [e.message for e in checker.iter_errors(value)]
@@ -173,6 +181,7 @@ def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str
         for name, value in pins.items():
             s.execute(insert(GoldenPin).values(golden_id=golden_id, field=name, value=value, reason=why,
                                                actor=actor, at=now))
+        _claim_pinned(s, gov, domain, golden_id, pins)
         s.flush()
         version = rebuild(s, gov, golden_id, actor=actor, reason=why, force=True,
                           action="pin" if pins else "release",
@@ -180,6 +189,28 @@ def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str
                           gov_version_id=gv, now=now)
         return {"golden_id": golden_id, "version": version, "pinned": sorted(pins), "released": sorted(release)}
     return _in_transaction(factory, work)
+
+
+def _claim_pinned(s: Session, gov: Governance, domain: str, golden_id: str, pins: dict[str, Any]) -> None:
+    """A pinned identifier is matched on like any other: the golden record claims it."""
+    from ..models import Identifier
+
+    listed = set(gov.rules[domain].identifiers)
+    for name, value in pins.items():
+        f = gov.domains[domain].fields[name]
+        if value is None or not f.identifier_kind or (listed and name not in listed):
+            continue
+        scope = "*"
+        if f.identifier_scope == "site":
+            scope = s.scalar(select(SourceRecord.site).where(SourceRecord.golden_id == golden_id).limit(1)) or "*"
+        holder = s.scalar(select(Identifier.golden_id).where(
+            Identifier.domain == domain, Identifier.kind == f.check, Identifier.scope == scope,
+            Identifier.value == str(value)))
+        if holder is not None and holder != golden_id:
+            raise Conflict(f"{name} {value} belongs to {holder}; merge the two records instead of pinning it")
+        if holder is None:
+            s.execute(insert(Identifier).values(domain=domain, kind=f.check, scope=scope, value=str(value),
+                                                golden_id=golden_id))
 
 
 def pins_of(session: Session, golden_id: str, *, include_released: bool = False) -> list[dict[str, Any]]:
