@@ -123,11 +123,13 @@ def main() -> None:
     p.add_argument("--database-url", default=os.environ.get("MDM_BENCH_DATABASE_URL"),
                    help="PostgreSQL server to create a scratch database on; default SQLite")
     p.add_argument("--out", type=Path)
+    p.add_argument("--lineage-background", action=argparse.BooleanOptionalAction, default=False,
+                   help="emit OpenLineage events from a background thread (default: before the response)")
     args = p.parse_args()
     rows = []
     for n in args.sizes:
         with Database(args.database_url) as url:
-            app = create_app({"DATABASE_URL": url})
+            app = create_app({"DATABASE_URL": url, "LINEAGE_BACKGROUND": args.lineage_background})
             upgrade(app.extensions["mdm.engine"])
             fill_s, kept = fill(app, n)
             m = measure(app, kept, args.upserts)

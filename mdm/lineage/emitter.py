@@ -1,7 +1,7 @@
-"""Sending lineage events: kept in the `lineage_event` table, then handed to the OpenLineage client.
+"""Sending lineage events: handed to the OpenLineage client, then kept in the `lineage_event` table.
 
-Lineage never breaks a request (DESIGN.md §3): `emit` stores the event in its own short transaction,
-sends it, records whether the transport took it, and never raises. Call it after the work it
+Lineage never breaks a request (DESIGN.md §3): `emit` sends the event, stores it with whether the
+transport took it in its own short transaction, and never raises. Call it after the work it
 describes has committed, and with no write transaction open in the same thread (on SQLite a second
 writer would wait for the first).
 
@@ -26,7 +26,6 @@ from typing import Any
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent, RunState
 from openlineage.client.serde import Serde
-from sqlalchemy import update
 from sqlalchemy.orm import sessionmaker
 
 from ..governance.model import Governance
@@ -170,7 +169,6 @@ class LineageEmitter:
         except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
             error = f"cannot configure the OpenLineage client: {type(exc).__name__}: {exc}"
             client = None
-        row_id = self._store(event)
         if client is not None:
             try:
                 client.emit(event)
@@ -179,19 +177,19 @@ class LineageEmitter:
         if error is not None:
             log.warning("lineage event %s %s of run %s not delivered: %s", event.job.name,
                         _state(event), event.run.runId, error)
-        if row_id is not None:
-            self._mark(row_id, error)
+        # stored once the outcome is known: one short transaction per event
+        row_id = self._store(event, error)
         if error is not None or row_id is None:
             with self._lock:
                 self.failures += 1
         return error is None
 
-    def _store(self, event: RunEvent) -> int | None:
+    def _store(self, event: RunEvent, error: str | None) -> int | None:
         try:
             row = LineageEvent(run_uuid=event.run.runId, event_type=_state(event) or "OTHER",
                                job_namespace=event.job.namespace, job_name=event.job.name,
                                event_time=_parse_time(event.eventTime), event=Serde.to_dict(event),
-                               delivered=False)
+                               delivered=error is None, error=error)
             with self.factory() as session:
                 session.add(row)
                 session.commit()
@@ -199,15 +197,6 @@ class LineageEmitter:
         except Exception:
             log.exception("cannot store lineage event of run %s", event.run.runId)
             return None
-
-    def _mark(self, row_id: int, error: str | None) -> None:
-        try:
-            with self.factory() as session:
-                session.execute(update(LineageEvent).where(LineageEvent.id == row_id)
-                                .values(delivered=error is None, error=error))
-                session.commit()
-        except Exception:
-            log.exception("cannot record the delivery of lineage event %s", row_id)
 
     # -- convenience -----------------------------------------------------------------------------
 
