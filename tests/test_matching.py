@@ -236,3 +236,17 @@ def test_rematch_after_a_rule_change_reports_what_moved(app) -> None:
     again = rematch(factory, gov, "customer", actor="test")
     assert again["moved"] == 0
     assert len(set(before.values())) > len(set(before.values())) - len(out["merged"])
+
+
+def test_capped_keys_are_reported_on_the_record(app) -> None:
+    from mdm.demo.export_files import to_source
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+    capped = dataclasses.replace(gov, rules={**gov.rules, "customer": dataclasses.replace(
+        gov.rules["customer"], match=dataclasses.replace(gov.rules["customer"].match, cap=1))})
+    rows = [to_source(gov, "crm", "customer", f"K{i}", {"party_type": "organization", "name": "Mercy Hospital",
+                                                         "city": f"Town {i}", "country": "US"}) for i in range(3)]
+    summary = Ingestor(factory, capped, "crm", "customer").run(rows)
+    last = summary.results[-1]
+    warning = [r for r in last.reasons if r["rule"] == "blocking_cap"]
+    assert warning and "name_tokens=hospital mercy" in warning[0]["message"]

@@ -432,6 +432,12 @@ class _Chunk:
                     "message": explanation["detail"]}]
         if explanation.get("probability") is not None:
             reasons[0]["probability"] = explanation["probability"]
+        if explanation.get("capped_keys"):
+            capped = explanation["capped_keys"]
+            reasons.append({"rule": "blocking_cap", "severity": "warning",
+                            "message": f"blocking keys held by more than {self.cfg.cap} records were not read: "
+                                       + ", ".join(capped)})
+            log.warning("%s/%s: over-frequent blocking keys skipped: %s", self.ing.system, key, ", ".join(capped))
         self.results.append(RecordResult(m.position, key, result, target, st.latest_version,
                                          reasons + m.all_issues, m.unknown))
 
