@@ -74,11 +74,38 @@ def fill(app: Any, n: int) -> tuple[float, list[tuple[str, dict[str, Any]]]]:
     return time.perf_counter() - started, kept
 
 
+def _stored(app: Any) -> int:
+    from sqlalchemy import func, select
+
+    from mdm.models import GoldenRecord
+
+    with app.extensions["mdm.sessionmaker"]() as s:
+        return s.scalar(select(func.count()).select_from(GoldenRecord)) or 0
+
+
+def _sample(app: Any) -> list[tuple[str, dict[str, Any]]]:
+    """Stored customers to update and to copy with a typo, when a filled database is reused."""
+    from sqlalchemy import select
+
+    from mdm.models import SourceRecord, SourceVersion
+
+    sr, sv = SourceRecord, SourceVersion
+    with app.extensions["mdm.sessionmaker"]() as s:
+        total = _stored(app)
+        step = max(1, total // 400)
+        ids = list(range(1, total + 1, step))
+        rows = s.execute(select(sr.source_key, sv.payload).join(
+            sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version)).where(sr.id.in_(ids))).all()
+    return [(k, dict(p)) for k, p in rows]
+
+
 def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> dict[str, Any]:
     gov = app.extensions["mdm.governance"]
     client = app.test_client()
-    rng = random.Random(99)
-    fresh = customers(2, upserts, start=10_000_000)
+    # every measurement writes new content, also on a reused database
+    run = time.time_ns()
+    rng = random.Random(run)
+    fresh = customers(run % 10_000, upserts, start=10_000_000 + (run // 1000) % 10_000_000 * 10)
     plan = []
     for i in range(upserts):
         kind = ("new", "duplicate", "update")[i % 3]
@@ -90,7 +117,7 @@ def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> d
             field = "name" if "name" in data else "family_name"
             data[field] = typo(rng, data[field])
             if kind == "duplicate":
-                key = f"DUP-{i:06d}"
+                key = f"DUP-{run}-{i:06d}"
                 data.pop("national_id", None)
                 data.pop("gln", None)
             else:
@@ -123,18 +150,32 @@ def main() -> None:
     p.add_argument("--database-url", default=os.environ.get("MDM_BENCH_DATABASE_URL"),
                    help="PostgreSQL server to create a scratch database on; default SQLite")
     p.add_argument("--out", type=Path)
+    p.add_argument("--reuse", type=Path, help="SQLite only: keep the filled databases in this folder and reuse them")
+    p.add_argument("--fill-only", action="store_true", help="fill (with --reuse) and stop")
     p.add_argument("--lineage-background", action=argparse.BooleanOptionalAction, default=False,
                    help="emit OpenLineage events from a background thread (default: before the response)")
     args = p.parse_args()
     rows = []
     for n in args.sizes:
         with Database(args.database_url) as url:
+            reused = None
+            if args.reuse:
+                args.reuse.mkdir(parents=True, exist_ok=True)
+                reused = args.reuse / f"latency-{n}.sqlite3"
+                url = f"sqlite:///{reused}"
             app = create_app({"DATABASE_URL": url, "LINEAGE_BACKGROUND": args.lineage_background})
             upgrade(app.extensions["mdm.engine"])
-            fill_s, kept = fill(app, n)
+            if reused is not None and _stored(app) >= n:
+                fill_s, kept = None, _sample(app)
+            else:
+                fill_s, kept = fill(app, n)
+                fill_s = round(fill_s, 1)
+            if args.fill_only:
+                app.extensions["mdm.engine"].dispose()
+                continue
             m = measure(app, kept, args.upserts)
             app.extensions["mdm.engine"].dispose()
-        row = {"golden_records": n, "fill_seconds": round(fill_s, 1), **m}
+        row = {"golden_records": n, "fill_seconds": fill_s, **m}
         print(json.dumps(row), file=sys.stderr)
         rows.append(row)
     result = {"benchmark": "single-record upsert latency (PUT, customer, fuzzy matching)",
