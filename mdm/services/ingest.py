@@ -596,9 +596,16 @@ class _Chunk:
         """A record scored above link with several golden records: they are one entity, unless a
         steward decided otherwise or their identifiers differ (then a task asks)."""
         from .merge import MergeRefused, merge_goldens
+        from .tasks import resolve
 
         result = next((r for r in self.results if r.source_key == key and r.result == "linked"), None)
         for other in others:
+            # an earlier bridge of this chunk may have merged either side already
+            survivor, other = resolve(self.session, survivor), resolve(self.session, other)
+            if result is not None:
+                result.golden_id = survivor
+            if survivor == other:
+                continue
             try:
                 merge_goldens(self.session, self.ing.gov, self.domain, survivor, [other], actor=self.ing.actor,
                               reason=f"{self.ing.system}/{key} matched both above the link threshold",
