@@ -64,6 +64,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 12
 _NEW = "\x00new:"
+_WARNED: set[str] = set()
 _PLACEHOLDER = re.compile("\x00new:[0-9]+")
 
 
@@ -437,7 +438,11 @@ class _Chunk:
             reasons.append({"rule": "blocking_cap", "severity": "warning",
                             "message": f"blocking keys held by more than {self.cfg.cap} records were not read: "
                                        + ", ".join(capped)})
-            log.warning("%s/%s: over-frequent blocking keys skipped: %s", self.ing.system, key, ", ".join(capped))
+            fresh = [k for k in capped if k not in _WARNED]
+            if fresh and len(_WARNED) < 10_000:  # once per key and process: a common key is common for good
+                _WARNED.update(fresh)
+                log.warning("%s domain: blocking keys held by more than %d source records are skipped: %s",
+                            self.domain, self.cfg.cap, ", ".join(fresh))
         self.results.append(RecordResult(m.position, key, result, target, st.latest_version,
                                          reasons + m.all_issues, m.unknown))
 
