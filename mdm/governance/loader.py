@@ -336,9 +336,10 @@ def _build_rules(
         if known is not None and fname not in known:
             r.problem(rel, f"$.survivorship.fields.{fname}", f"{fname!r} is not a field of {name}")
         fields[fname] = strategy(s, f"$.survivorship.fields.{fname}")
-    idents = tuple((raw.get("match") or {}).get("identifiers", ()))
+    listed = (raw.get("match") or {}).get("identifiers")
+    idents = None if listed is None else tuple(listed)
     # quality rules are compiled by _with_checks once the domain itself is known to be valid
-    for i, fname in enumerate(idents):
+    for i, fname in enumerate(idents or ()):
         if domain and (fname not in domain.fields or not domain.fields[fname].identifier_kind):
             r.problem(rel, f"$.match.identifiers[{i}]", f"{fname!r} is not an identifier field of {name}")
     from ..matching.config import build as build_match

@@ -98,7 +98,8 @@ class DomainRules:
     domain: str
     default: Strategy
     fields: dict[str, Strategy]
-    identifiers: tuple[str, ...]
+    #: identifier fields matched on; None (not configured) means all of them, () none
+    identifiers: tuple[str, ...] | None
     raw: dict[str, Any] = field(compare=False, repr=False)
     #: compiled quality checks (mdm.quality.registry.Check), in file order
     checks: tuple[Any, ...] = field(default=(), compare=False, repr=False)

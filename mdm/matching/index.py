@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import MatchKey, MatchKeyCount, SourceRecord
+from ..services.bulk import table
 from . import normalise
 from .config import MatchConfig
 from .keys import build_key
@@ -105,7 +106,8 @@ def sync(session: Session, domain: str, wanted: dict[int, set[str]]) -> None:
         if gone:
             session.execute(delete(MatchKey).where(MatchKey.source_record_id == sid, MatchKey.key.in_(sorted(gone))))
     if to_insert:
-        session.execute(insert(MatchKey), to_insert)
+        # Core executemany: batched by the driver, without the ORM's per-row bookkeeping
+        session.execute(insert(table(MatchKey)), to_insert)
     _add_counts(session, domain, {k: n for k, n in delta.items() if n})
 
 
@@ -118,7 +120,7 @@ def _add_counts(session: Session, domain: str, delta: dict[str, int]) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     rows = [{"domain": domain, "key": k, "n": n} for k, n in sorted(delta.items())]  # key order: no deadlocks
-    for i in range(0, len(rows), 2000):
-        stmt = upsert(MatchKeyCount).values(rows[i:i + 2000])
-        session.execute(stmt.on_conflict_do_update(index_elements=["domain", "key"],
-                                                   set_={"n": MatchKeyCount.n + stmt.excluded.n}))
+    # one statement, compiled once and cached, executed for many parameter sets
+    stmt = upsert(table(MatchKeyCount))
+    session.execute(stmt.on_conflict_do_update(index_elements=["domain", "key"],
+                                               set_={"n": table(MatchKeyCount).c.n + stmt.excluded.n}), rows)

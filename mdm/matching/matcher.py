@@ -59,13 +59,21 @@ class Matcher:
         self.holders: dict[str, list[_Member]] = defaultdict(list)
         self.local: dict[str, list[_Member]] = defaultdict(list)
         self.local_counts: Counter[str] = Counter()
+        self._keys: dict[int, tuple[dict[str, Any], list[str]]] = {}
+
+    def keys_of(self, payload: dict[str, Any], site: str | None) -> list[str]:
+        """Blocking keys of `payload`, computed once per record of the batch."""
+        found = self._keys.get(id(payload))
+        if found is None or found[0] is not payload:
+            found = self._keys[id(payload)] = (payload, index.blocking_keys(self.cfg, payload, site))
+        return found[1]
 
     def prepare(self, records: list[tuple[dict[str, Any], str | None]]) -> None:
         """Read the keys, counts and candidate payloads the given (payload, site) pairs need."""
         blocking: set[str] = set()
         tf: set[str] = set()
         for payload, site in records:
-            blocking.update(index.blocking_keys(self.cfg, payload, site))
+            blocking.update(self.keys_of(payload, site))
             tf.update(index.tf_keys(self.cfg, payload))
         self.counts = index.counts(self.session, self.domain, blocking | tf | {index.TOTAL})
         usable = {k for k in blocking if self.counts.get(k, 0) <= self.cfg.cap}
@@ -93,7 +101,7 @@ class Matcher:
     def add_local(self, golden_id: str, system: str, source_key: str, payload: dict[str, Any], site: str | None) -> None:
         """Make a record decided in this batch a candidate for the records after it."""
         member = _Member(golden_id, system, source_key, payload)
-        for key in index.blocking_keys(self.cfg, payload, site):
+        for key in self.keys_of(payload, site):
             self.local[key].append(member)
             self.local_counts[key] += 1
         for key in index.tf_keys(self.cfg, payload):
@@ -112,7 +120,7 @@ class Matcher:
         ranking = Ranking()
         best: dict[str, Candidate] = {}
         seen: set[tuple[str, str]] = set()
-        for key in index.blocking_keys(self.cfg, payload, site):
+        for key in self.keys_of(payload, site):
             if self.counts.get(key, 0) + self.local_counts[key] > self.cfg.cap:
                 ranking.capped.append(key)
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 _NON_ALNUM = re.compile(r"[\W_]+")
@@ -35,7 +36,13 @@ def text(value: Any) -> str:
     """
     if value is None:
         return ""
-    return _NON_ALNUM.sub(" ", _strip_marks(str(value).casefold())).strip()
+    return _text(value if isinstance(value, str) else str(value))
+
+
+@lru_cache(maxsize=65536)
+def _text(value: str) -> str:
+    # the same names, cities and codes come back for every candidate pair: normalise each once
+    return _NON_ALNUM.sub(" ", _strip_marks(value.casefold())).strip()
 
 
 def tokens(value: Any) -> list[str]:

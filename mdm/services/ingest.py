@@ -199,7 +199,8 @@ def _resolve(value: Any, real: Callable[[str | None], str | None]) -> Any:
     if isinstance(value, str):
         return _PLACEHOLDER.sub(lambda mo: str(real(mo.group(0))), value) if _NEW in value else value
     if isinstance(value, dict):
-        return {k: _resolve(v, real) for k, v in value.items()}
+        # comparisons hold record values, never golden ids: the bulk of an explanation is skipped
+        return {k: v if k == "comparisons" else _resolve(v, real) for k, v in value.items()}
     if isinstance(value, list):
         return [_resolve(v, real) for v in value]
     return value

@@ -90,9 +90,10 @@ class RecordMapper:
         self.certainly_valid = compile_domain(domain)
         # Identifier fields listed in the domain's match rules (all of them when none are listed) are
         # matched on; other fields with a `check` are only validated (a lot's GTIN).
-        listed = set(gov.rules[domain.name].identifiers)
+        listed = gov.rules[domain.name].identifiers
         self.ident_fields = [
-            (f.name, f.check, f.identifier_scope if f.identifier_kind and (not listed or f.name in listed) else None)
+            (f.name, f.check, f.identifier_scope if f.identifier_kind and (listed is None or f.name in listed)
+             else None)
             for f in domain.fields.values() if f.check
         ]
         self.has_site_field = "site" in domain.fields

@@ -110,9 +110,9 @@ def rematch(factory: sessionmaker, gov: Governance, domain: str, *, actor: str,
 
 def _load(session: Session, gov: Governance, domain: str) -> list[_Rec]:
     sr, sv = SourceRecord, SourceVersion
-    listed = set(gov.rules[domain].identifiers)
+    listed = gov.rules[domain].identifiers
     ident_fields = [(f.name, f.check or "", f.identifier_scope) for f in gov.domains[domain].identifier_fields
-                    if not listed or f.name in listed]
+                    if listed is None or f.name in listed]
     recs = []
     for sid, system, key, site, golden, payload in session.execute(
         select(sr.id, sr.system, sr.source_key, sr.site, sr.golden_id, sv.payload)

@@ -195,10 +195,10 @@ def _claim_pinned(s: Session, gov: Governance, domain: str, golden_id: str, pins
     """A pinned identifier is matched on like any other: the golden record claims it."""
     from ..models import Identifier
 
-    listed = set(gov.rules[domain].identifiers)
+    listed = gov.rules[domain].identifiers
     for name, value in pins.items():
         f = gov.domains[domain].fields[name]
-        if value is None or not f.identifier_kind or (listed and name not in listed):
+        if value is None or not f.identifier_kind or (listed is not None and name not in listed):
             continue
         scope = "*"
         if f.identifier_scope == "site":
