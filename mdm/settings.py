@@ -28,9 +28,9 @@ DEFAULTS: dict[str, Any] = {
     # HMAC key of the audit chain. Set MDM_AUDIT_KEY in production and keep it out of the database:
     # whoever holds it can verify the trail, whoever lacks it cannot forge one that verifies.
     "AUDIT_KEY": "dev-audit-key-not-secret",
-    # OpenLineage events are built and sent by a background thread after the response (None: yes,
-    # except in TESTING, where tests read them right away). False emits before the request returns.
-    "LINEAGE_BACKGROUND": None,
+    # OpenLineage events built and sent by a background worker after the response (`mdm serve` and
+    # the WSGI app turn it on) or before the request or command returns (the default).
+    "LINEAGE_BACKGROUND": False,
     "API_TITLE": "meddev-mdm",
     "API_VERSION": "v1",
     "OPENAPI_VERSION": "3.0.3",

@@ -2,4 +2,5 @@
 
 from . import create_app
 
-app = create_app()
+# a server answers many requests: lineage events are emitted by a background worker after each one
+app = create_app({"LINEAGE_BACKGROUND": True})

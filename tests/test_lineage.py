@@ -346,6 +346,19 @@ def test_unusable_transport_or_database_never_raises(app, tmp_path) -> None:
     assert offline.failures == 1 and len(_lines(path)) == 1
 
 
+
+def test_background_worker_emits_in_order_after_the_caller_returns(app, tmp_path) -> None:
+    path = tmp_path / "bg.ndjson"
+    base = _emitter(app, {"type": "file", "log_file_path": str(path), "append": True})
+    bg = LineageEmitter(base.gov, app.extensions["mdm.sessionmaker"], str(tmp_path), background=True)
+    runs = [str(uuid.uuid4()) for _ in range(5)]
+    for run in runs:
+        bg.submit(bg.ingest_started, run, "plm", "product", T0)
+    assert bg.flush(10)
+    assert [e["run"]["runId"] for e in _lines(path)] == runs
+    assert len(_rows(app)) == 5 and bg.failures == 0
+
+
 # -- record-level lineage API -------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from . import cli, make_app
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the API (development server; use gunicorn 'mdm.wsgi:app' in production)."""
-    app = make_app(ctx)
+    app = make_app(ctx, LINEAGE_BACKGROUND=True)
     _ensure_schema(app)
     click.echo(f"meddev-mdm on http://{host}:{port}/api/v1/docs  (database: {_safe_url(app)})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -30,8 +30,7 @@ def emitter(app: Flask | None = None) -> LineageEmitter | None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
     found = app.extensions.get("mdm.lineage")
     if found is None:
-        background = app.config.get("LINEAGE_BACKGROUND")
         found = app.extensions.setdefault("mdm.lineage", LineageEmitter(
             app.extensions["mdm.governance"], app.extensions["mdm.sessionmaker"], app.instance_path,
-            background=(not app.testing) if background is None else bool(background)))
+            background=bool(app.config.get("LINEAGE_BACKGROUND"))))
     return found
