@@ -685,3 +685,16 @@ def test_pinned_identifier_is_checked_and_claimed(client) -> None:
     assert ok.status_code == 200, ok.get_json()
     found = client.get(f"/api/v1/golden/customer?gln={good}").get_json()["items"]
     assert [r["id"] for r in found] == [gid]
+
+
+def test_record_level_lineage_names_the_pin_and_its_steward(client) -> None:
+    gid = post(client, "crm", "customer", [crm_account("001LIN0000000001", "Lineage Clinic")])["results"][0]["golden_id"]
+    resp = client.patch(f"/api/v1/golden/customer/{gid}", json={"pins": {"name": "Lineage Clinic Inc"},
+                                                               "reason": "legal name"}, headers={"X-MDM-Actor": "ana"})
+    assert resp.status_code == 200
+    graph = client.get(f"/api/v1/lineage/golden/customer/{gid}").get_json()
+    name = graph["fields"]["name"]
+    assert name["value"] == "Lineage Clinic Inc" and name["rule"] == "pin"
+    assert name["steward"]["actor"] == "ana" and name["steward"]["reason"] == "legal name"
+    assert {"id": "steward:ana", "type": "steward", "actor": "ana"} in graph["nodes"]
+    assert graph["fields"]["city"]["system"] == "crm"

@@ -61,6 +61,8 @@ def golden_lineage(session: Session, gov: Governance, domain: str, golden_id: st
             "run_id": src["run_id"] if src else None, "received_at": src["received_at"] if src else None,
             "quality": src["issues"] if src else [],
         }
+        if prov.get("pin") is not None:  # a steward's correction: who, when and why
+            fields[name]["steward"] = {k: prov.get(k) for k in ("pin", "actor", "reason", "at")}
         field_id = f"field:{golden_id}.{name}"
         nodes[field_id] = {"id": field_id, "type": "golden_field", "field": name, "value": gv.data.get(name),
                            "rule": prov.get("rule")}
