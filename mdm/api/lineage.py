@@ -32,6 +32,7 @@ class LineageFieldSchema(Schema):
     run_id = fields.String(allow_none=True, metadata={"description": "ingest run that received the source version"})
     received_at = fields.String(allow_none=True)
     quality = fields.List(fields.Dict(), metadata={"description": "issues recorded with that source version"})
+    steward = fields.Dict(metadata={"description": "a steward's pin: pin id, actor, reason and time"})
 
 
 class LineageNodeSchema(Schema):
