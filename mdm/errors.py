@@ -101,3 +101,15 @@ class GovernanceError(MDMError):
     def report(self) -> str:
         """All problems, one per line: `file: path: message`."""
         return "\n".join(f"{f}: {p}: {m}" for f, p, m in self.problems)
+
+
+class PreconditionFailed(MDMError):
+    """The record changed since the caller read it (If-Match names an older ETag)."""
+
+    status = 412
+    title = "Precondition failed"
+
+
+class PreconditionRequired(MDMError):
+    status = 428
+    title = "Precondition required"

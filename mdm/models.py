@@ -354,3 +354,78 @@ class IdCounter(Base):
 
     domain: Mapped[str] = mapped_column(String(32), primary_key=True)
     next_value: Mapped[int] = mapped_column(default=1)
+
+
+class Principal(Base):
+    """A person (`user`, signs in with a password) or a `system` account (bearer tokens only).
+
+    `display_name` is the printed name on signature manifests (21 CFR Part 11 §11.50).
+    """
+
+    __tablename__ = "principal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    role: Mapped[str] = mapped_column(String(16))
+    system: Mapped[str | None] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+
+
+class ApiToken(Base):
+    """A bearer token (`api`) or a browser session (`session`); only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    principal_id: Mapped[int] = mapped_column(ForeignKey("principal.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8), default="api")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(128))
+    expires_at: Mapped[dt.datetime | None]
+    revoked_at: Mapped[dt.datetime | None]
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class SignInFailure(Base):
+    """A failed sign-in or credential confirmation, counted to rate-limit guessing."""
+
+    __tablename__ = "sign_in_failure"
+    __table_args__ = (Index("ix_sign_in_failure_name_at", "name", "at"),
+                      Index("ix_sign_in_failure_remote_at", "remote", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    remote: Mapped[str] = mapped_column(String(64))
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Signature(Base):
+    """An electronic signature manifest (21 CFR Part 11 §11.50, §11.70) on one golden version.
+
+    `record_hash` binds the manifest to the exact version signed: SHA-256 over the version's content
+    and the manifest; recomputed whenever the version is shown, so a changed version or manifest shows.
+    """
+
+    __tablename__ = "signature"
+    __table_args__ = (Index("ix_signature_golden_version", "golden_id", "golden_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    golden_id: Mapped[str] = mapped_column(String(24))
+    golden_version: Mapped[int]
+    action: Mapped[str] = mapped_column(String(32))
+    meaning: Mapped[str] = mapped_column(String(16))
+    signer: Mapped[str] = mapped_column(String(64))
+    printed_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[dt.datetime]
+    reason: Mapped[str] = mapped_column(Text)
+    method: Mapped[str] = mapped_column(String(16))
+    task_id: Mapped[int | None]
+    record_hash: Mapped[str] = mapped_column(String(64))

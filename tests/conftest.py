@@ -13,7 +13,9 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import flask
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +25,11 @@ from mdm.governance import load_governance
 from mdm.migrate import upgrade
 from mdm.models import Base
 from mdm.services import governance_versions
+
+from signing import HubClient
+
+# Every app of the run hands out the signing client (tests/auth.py); `raw_client` is the plain one.
+flask.Flask.test_client_class = HubClient
 
 PG_URL = os.environ.get("MDM_TEST_DATABASE_URL")
 
@@ -87,6 +94,12 @@ def app(migrated: str, tmp_path: Path):
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture()
+def raw_client(app) -> FlaskClient:
+    """A client that sends exactly what the test gives it: no token, no If-Match, no signature."""
+    return FlaskClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture()

@@ -112,5 +112,6 @@ def test_governance_reload_and_retry_are_audited(client) -> None:
     post(client, "mes", "lot", [{"batchId": "B1", "lotNo": "L1", "gtin": G1, "siteCode": "GAL"}])
     client.post("/api/v1/quarantine/retry", json={"domain": "lot", "reason": "product loaded"})
     actions = {e["action"]: e for e in client.get("/api/v1/audit?limit=1000").get_json()["items"]}
-    assert actions["governance_reload"]["entity_type"] == "governance_version"
-    assert actions["retry"]["reason"] == "product loaded" and actions["retry"]["actor"] == "api:retry"
+    assert (actions["governance_reload"]["entity_type"], actions["governance_reload"]["actor"]) == (
+        "governance_version", "admin")
+    assert actions["retry"]["reason"] == "product loaded" and actions["retry"]["actor"] == "steward"

@@ -122,7 +122,8 @@ def test_unreachable_database_is_503(tmp_path) -> None:
     from mdm import create_app
 
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/db.sqlite3"})
-    resp = app.test_client().get("/api/v1/golden/product")
+    # the token is looked up in the database: that is where the request fails
+    resp = app.test_client().get("/api/v1/golden/product", headers={"Authorization": "Bearer mdm_unchecked"})
     assert resp.status_code == 503 and resp.content_type == "application/problem+json"
     assert app.test_client().get("/readyz").status_code == 503
 

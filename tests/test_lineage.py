@@ -554,7 +554,7 @@ def test_steward_merge_over_http_emits_a_valid_steward_run(client, registry) -> 
     a = post(client, "plm", "product", [part("PN-A", "400638133393", "AR-1")])["results"][0]["golden_id"]
     b = post(client, "plm", "product", [part("PN-B", "400638133394", "ZX-9")])["results"][0]["golden_id"]
     resp = client.post("/api/v1/golden/product/merge", json={"survivor": a, "merged": [b], "reason": "same device"},
-                       headers={"X-MDM-Actor": "ana"})
+                       headers={"X-Test-As": "ana"})
     assert resp.status_code == 200, resp.get_json()
     with client.application.extensions["mdm.sessionmaker"]() as s:
         assert s.get(GoldenRecord, b).merged_into == a

@@ -23,7 +23,7 @@ from mdm.governance.model import Strategy
 from mdm.models import GoldenVersion, MatchDecision, SourceRecord, XrefEvent
 from mdm.services.survivorship import Member, Pin, survive
 
-ANA = {"X-MDM-Actor": "ana"}
+ANA = {"X-Test-As": "ana"}
 GLN_A = gln("401234500011")
 GLN_B = gln("401234500028")
 
@@ -690,7 +690,7 @@ def test_pinned_identifier_is_checked_and_claimed(client) -> None:
 def test_record_level_lineage_names_the_pin_and_its_steward(client) -> None:
     gid = post(client, "crm", "customer", [crm_account("001LIN0000000001", "Lineage Clinic")])["results"][0]["golden_id"]
     resp = client.patch(f"/api/v1/golden/customer/{gid}", json={"pins": {"name": "Lineage Clinic Inc"},
-                                                               "reason": "legal name"}, headers={"X-MDM-Actor": "ana"})
+                                                               "reason": "legal name"}, headers={"X-Test-As": "ana"})
     assert resp.status_code == 200
     graph = client.get(f"/api/v1/lineage/golden/customer/{gid}").get_json()
     name = graph["fields"]["name"]

@@ -5,7 +5,20 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import audit, changes, dictionary, golden, health, lineage, problems, quality, sources, steward, xref
+from . import (
+    audit,
+    changes,
+    dictionary,
+    golden,
+    health,
+    lineage,
+    principals,
+    problems,
+    quality,
+    sources,
+    steward,
+    xref,
+)
 
 
 class HubApi(Api):
@@ -17,7 +30,7 @@ class HubApi(Api):
 
 def init_api(app: Flask) -> None:
     api = HubApi(app, spec_kwargs={"info": {"description": "Golden records for medical-device master data."}})
-    for module in (sources, golden, steward, xref, dictionary, quality, changes, audit, lineage):
+    for module in (sources, golden, steward, xref, dictionary, quality, changes, audit, lineage, principals):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
     app.register_blueprint(health.bp)
     problems.init_app(app)

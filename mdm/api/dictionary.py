@@ -115,11 +115,12 @@ class GovernanceReload(MethodView):
     @blp.response(200, GovernanceReloadSchema)
     def post(self) -> dict[str, Any]:
         """Load the governance content again without a restart; refused with every problem when invalid."""
+        from ..auth.http import actor
         from ..governance import reload
 
         old = current().content_hash
         try:
-            gov, version_id = reload(current_app._get_current_object())  # type: ignore[attr-defined]
+            gov, version_id = reload(current_app._get_current_object(), actor=actor())  # type: ignore[attr-defined]
         except GovernanceError as exc:
             raise ContentRefused(exc.detail + "; the content in force stays", exc.errors) from None
         return {"content_hash": gov.content_hash, "governance_version_id": version_id,

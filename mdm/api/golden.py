@@ -22,7 +22,10 @@ from .schemas import (
     GoldenSchema,
     HistorySchema,
 )
-from .steward import PatchResultSchema, PatchSchema, actor, lineage
+from ..auth.http import actor
+from ..services import signatures
+from . import etags
+from .steward import PatchResultSchema, PatchSchema, confirm_signature, lineage
 
 blp = Blueprint("golden", __name__, description="Golden records")
 
@@ -60,19 +63,23 @@ class Golden(MethodView):
         rec = svc.get_golden(session, _domain(domain), golden_id)
         version = svc.version_at(session, rec, as_of=to_utc(args.get("as_of")), version=args.get("version"))
         out = svc.golden_view(rec, version)
+        out["signatures"] = signatures.of_versions(session, rec.id, [version]).get(version.version, [])
         out["sources"] = svc.sources_of(session, rec.id)
         out["pins"] = steward_svc.pins_of(session, rec.id)
         refs = svc.references(session, current(), rec.domain, out["data"])
         if refs:
             out["references"] = refs
-        return out
+        return out, {"ETag": etags.golden_etag(rec.id, version.version)}
 
     @blp.arguments(PatchSchema)
     @blp.response(200, PatchResultSchema)
     def patch(self, body: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
-        """Steward correction: pin field values (they win until released) or release pins. Reason required."""
+        """Steward correction: pin field values (they win until released) or release pins. Reason, If-Match, signature."""
+        expect = etags.expected_goldens([golden_id])
+        sign = confirm_signature(body)
         out = steward_svc.set_pins(current_app.extensions["mdm.sessionmaker"], current(), _domain(domain), golden_id,
-                                   pins=body["pins"], release=body["release"], actor=actor(), reason=body["reason"])
+                                   pins=body["pins"], release=body["release"], actor=actor(), reason=body["reason"],
+                                   sign=sign, expect=expect)
         lineage("pin" if body["pins"] else "release", domain, [golden_id], body["reason"])
         return out
 

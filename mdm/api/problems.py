@@ -34,7 +34,12 @@ def problem(status: int, title: str, detail: str, errors: Any = None, type_: str
 
 
 def from_mdm_error(exc: MDMError) -> Response:
-    return problem(exc.status, exc.title, exc.detail, exc.errors, exc.type)
+    headers = {}
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="meddev-mdm"'
+    elif exc.status == 429:
+        headers["Retry-After"] = "900"
+    return problem(exc.status, exc.title, exc.detail, exc.errors, exc.type, headers=headers)
 
 
 def from_http_exception(exc: HTTPException) -> Response:

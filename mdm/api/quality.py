@@ -8,6 +8,7 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..auth.http import actor
 from ..db import get_session
 from ..governance import current
 from ..lineage import emitter as lineage_emitter
@@ -54,5 +55,5 @@ class QuarantineRetry(MethodView):
         """Run quarantined records again under the rules and mappings in force now."""
         return quarantine.retry(current_app.extensions["mdm.sessionmaker"], current(), domain=body.get("domain"),
                                 system=body.get("system"), site=body.get("site"), rule=body.get("rule"),
-                                keys=body.get("keys"), actor="api:retry", reason=body.get("reason"),
+                                keys=body.get("keys"), actor=actor(), reason=body.get("reason"),
                                 chunk_size=current_app.config["INGEST_CHUNK_SIZE"], lineage=lineage_emitter())

@@ -87,6 +87,8 @@ class GoldenSchema(Schema):
     references = fields.Dict(metadata={"description": "reference fields whose target was merged: the survivor"})
     quality_score = fields.Float(metadata={"description": "share of the domain's record rules passed, 0-100"})
     quality = fields.Dict(metadata={"description": "score, rules evaluated and failed for this version"})
+    signatures = fields.List(fields.Dict(), metadata={
+        "description": "signature manifests on this version (signer, printed name, time, meaning, record hash, valid)"})
 
 
 class GoldenPageSchema(Schema):
@@ -125,6 +127,7 @@ class GoldenVersionSchema(Schema):
     reason = fields.String(allow_none=True)
     governance_version_id = fields.Integer(allow_none=True)
     created_at = fields.String(required=True)
+    signatures = fields.List(fields.Dict())
 
 
 class HistorySchema(Schema):

@@ -1,7 +1,8 @@
 """Steward work over HTTP: the review queue, decisions, merge, unmerge and pins (DESIGN.md §5).
 
-Until access control lands, the acting person is named by the `X-MDM-Actor` header (default
-`steward`); every action also needs a reason, which goes into the audit trail.
+The acting person is the signed-in principal. Every action needs a reason (kept in the audit trail),
+If-Match with the ETag of what the steward looked at (see `etags`), and a signature confirmed by the
+steward's password: merge, unmerge, pins and task decisions are signed records (21 CFR Part 11).
 """
 
 from __future__ import annotations
@@ -9,21 +10,48 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from ..auth import principals
+from ..auth.http import actor, current_caller, remote_addr
 from ..db import get_session
 from ..governance import DOMAINS, current
 from ..lineage import emitter as lineage_emitter
 from ..services import steward, tasks
+from ..services.signatures import MEANINGS, SignRequest
+from . import etags
 
 blp = Blueprint("steward", __name__, description="Steward review queue, merge, unmerge and pins")
 
 
-def actor() -> str:
-    return (request.headers.get("X-MDM-Actor") or "steward").strip()[:128] or "steward"
+class SignatureNotConfirmed(principals.Forbidden):
+    title = "Signature not confirmed"
+
+
+class SignatureSchema(Schema):
+    meaning = fields.String(required=True, validate=validate.OneOf(MEANINGS),
+                            metadata={"description": "what the signature means (21 CFR Part 11 §11.50)"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"description": "the signer's password, re-entered for this signature"})
+
+
+def confirm_signature(body: dict[str, Any]) -> SignRequest:
+    """The caller re-enters their password to sign; a wrong one is counted, audited and refused."""
+    caller = current_caller()
+    sig = body["signature"]
+    with _factory()() as s:
+        try:
+            principals.check_credentials(s, caller.name, sig["password"], remote=remote_addr(), purpose="signature")
+        except principals.AuthenticationFailed:
+            s.commit()
+            raise SignatureNotConfirmed("the password does not confirm the signature; nothing was changed") from None
+        except principals.TooManyAttempts:
+            s.commit()
+            raise
+    return SignRequest(caller.name, caller.display_name, sig["meaning"])
 
 
 def _factory() -> Any:
@@ -78,6 +106,7 @@ class TaskPageSchema(Schema):
 class DecisionSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(tasks.DECISIONS))
     reason = fields.String(required=True, validate=validate.Length(min=1))
+    signature = fields.Nested(SignatureSchema, required=True)
     candidate = fields.String(metadata={"description": "which candidate, when the task has several"})
     revision = fields.Integer(metadata={"description": "the task revision the steward looked at"})
 
@@ -88,6 +117,7 @@ class DecisionResultSchema(Schema):
     merge = fields.Dict()
     remembered = fields.Integer()
     task_view = fields.Nested(TaskSchema)
+    signatures = fields.List(fields.Dict(), metadata={"description": "the signature manifests written"})
 
 
 class AssignSchema(Schema):
@@ -99,6 +129,7 @@ class MergeSchema(Schema):
     survivor = fields.String(required=True, metadata={"description": "keeps its id"})
     merged = fields.List(fields.String(), required=True, validate=validate.Length(min=1, max=100))
     reason = fields.String(required=True, validate=validate.Length(min=1))
+    signature = fields.Nested(SignatureSchema, required=True)
 
 
 class MergeResultSchema(Schema):
@@ -106,12 +137,14 @@ class MergeResultSchema(Schema):
     merged = fields.List(fields.String(), required=True)
     version = fields.Integer(allow_none=True)
     moved = fields.Integer()
+    signatures = fields.List(fields.Dict())
 
 
 class UnmergeSchema(Schema):
     system = fields.String(required=True)
     source_key = fields.String(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1))
+    signature = fields.Nested(SignatureSchema, required=True)
 
 
 class UnmergeResultSchema(Schema):
@@ -121,6 +154,7 @@ class UnmergeResultSchema(Schema):
     target_version = fields.Integer(allow_none=True)
     how = fields.String(required=True, metadata={"description": "restored (earlier id), rematched or created"})
     source = fields.Dict()
+    signatures = fields.List(fields.Dict())
 
 
 class PatchSchema(Schema):
@@ -128,6 +162,7 @@ class PatchSchema(Schema):
                        metadata={"description": "field -> value; wins over every source until released"})
     release = fields.List(fields.String(), load_default=list)
     reason = fields.String(required=True, validate=validate.Length(min=1))
+    signature = fields.Nested(SignatureSchema, required=True)
 
 
 class PatchResultSchema(Schema):
@@ -135,6 +170,7 @@ class PatchResultSchema(Schema):
     version = fields.Integer(allow_none=True)
     pinned = fields.List(fields.String())
     released = fields.List(fields.String())
+    signatures = fields.List(fields.Dict())
 
 
 @blp.route("/tasks")
@@ -157,7 +193,8 @@ class Task(MethodView):
     def get(self, task_id: int) -> dict[str, Any]:
         """One task with both sides and the explanation."""
         session = get_session()
-        return tasks.task_view(session, tasks.get_task(session, task_id), full=True)
+        task = tasks.get_task(session, task_id)
+        return tasks.task_view(session, task, full=True), {"ETag": etags.task_etag(task.id, task.revision)}
 
 
 @blp.route("/tasks/<int:task_id>/decision")
@@ -165,9 +202,12 @@ class TaskDecision(MethodView):
     @blp.arguments(DecisionSchema)
     @blp.response(200, DecisionResultSchema)
     def post(self, body: dict[str, Any], task_id: int) -> dict[str, Any]:
-        """Decide a task: `merge` or `not_a_match` (remembered; wins over later scores). Reason required."""
+        """Decide a task: `merge` or `not_a_match` (remembered; wins over later scores). Reason, If-Match, signature."""
+        expect = etags.expected_revision(task_id)
+        sign = confirm_signature(body)
         out = steward.decide(_factory(), current(), task_id, body["decision"], actor=actor(), reason=body["reason"],
-                             candidate=body.get("candidate"), revision=body.get("revision"))
+                             candidate=body.get("candidate"), revision=body.get("revision"), sign=sign,
+                             expect_revision=expect)
         view = out["task_view"]
         touched = [g for g in [view["golden_id"], *view["candidate_ids"]] if g]
         lineage("task_decision", view["domain"], touched, body["reason"])
@@ -180,7 +220,9 @@ class TaskAssign(MethodView):
     @blp.response(200, TaskSchema)
     def post(self, body: dict[str, Any], task_id: int) -> dict[str, Any]:
         """Assign a task to a steward (null: unassign)."""
-        return steward.assign(_factory(), task_id, body["assignee"], actor=actor(), revision=body.get("revision"))
+        out = steward.assign(_factory(), task_id, body["assignee"], actor=actor(), revision=body.get("revision"),
+                             expect_revision=etags.expected_revision(task_id))
+        return out, {"ETag": etags.task_etag(out["id"], out["revision"])}
 
 
 @blp.route("/golden/<string:domain>/merge")
@@ -189,8 +231,10 @@ class Merge(MethodView):
     @blp.response(200, MergeResultSchema)
     def post(self, body: dict[str, Any], domain: str) -> dict[str, Any]:
         """Merge golden records into a survivor, which keeps its id; the others answer with `merged_into`."""
+        expect = etags.expected_goldens([body["survivor"], *body["merged"]])
+        sign = confirm_signature(body)
         out = steward.merge_records(_factory(), current(), domain, body["survivor"], body["merged"], actor=actor(),
-                                    reason=body["reason"])
+                                    reason=body["reason"], sign=sign, expect=expect)
         lineage("merge", domain, [out["survivor"], *out["merged"]], body["reason"])
         return out
 
@@ -201,7 +245,9 @@ class Unmerge(MethodView):
     @blp.response(200, UnmergeResultSchema)
     def post(self, body: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
         """Take a source record out of a golden record: back to its earlier id, or re-matched (never-match remembered)."""
+        expect = etags.expected_goldens([golden_id])
+        sign = confirm_signature(body)
         out = steward.unmerge_record(_factory(), current(), domain, golden_id, body["system"], body["source_key"],
-                                     actor=actor(), reason=body["reason"])
+                                     actor=actor(), reason=body["reason"], sign=sign, expect=expect)
         lineage("unmerge", domain, [out["golden_id"], out["target"]], body["reason"])
         return out

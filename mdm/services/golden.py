@@ -60,9 +60,13 @@ def version_at(session: Session, rec: GoldenRecord, as_of: dt.datetime | None = 
 def history(session: Session, rec: GoldenRecord) -> list[dict[str, Any]]:
     versions = session.scalars(
         select(GoldenVersion).where(GoldenVersion.golden_id == rec.id).order_by(GoldenVersion.version)).all()
+    from .signatures import of_versions
+
+    signed = of_versions(session, rec.id, versions)
     return [{"version": v.version, "status": v.status, "data": v.data, "provenance": v.provenance,
              "explanation": v.explanation, "quality": v.quality, "actor": v.actor, "reason": v.reason,
-             "governance_version_id": v.governance_version_id, "created_at": iso(v.created_at)}
+             "governance_version_id": v.governance_version_id, "created_at": iso(v.created_at),
+             "signatures": signed.get(v.version, [])}
             for v in versions]
 
 

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from .. import identifiers
 from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
-from ..errors import Conflict, NotFound, UnknownDomain, ValidationFailed
+from ..errors import Conflict, NotFound, PreconditionFailed, UnknownDomain, ValidationFailed
 from ..governance.model import DOMAINS, Governance
 from ..models import GoldenPin, SourceRecord, utcnow
-from . import decisions, governance_versions, merge, tasks
+from . import decisions, governance_versions, merge, signatures, tasks
 from .golden_store import lock_goldens, rebuild
+from .signatures import SignRequest
 
 T = TypeVar("T")
 
@@ -42,31 +43,68 @@ def _domain(domain: str) -> str:
     return domain
 
 
+def check_versions(s: Session, expect: dict[str, int] | None) -> None:
+    """Refuse (412) when a golden record moved past the version the steward looked at (If-Match)."""
+    if not expect:
+        return
+    rows = lock_goldens(s, sorted(expect))
+    for gid, version in sorted(expect.items()):
+        row = rows.get(gid)
+        if row is not None and row.version != version:
+            raise PreconditionFailed(f"{gid} is at version {row.version}, not {version}: read it again and "
+                                     "decide on what it holds now")
+
+
+def check_revision(task: Any, expect: int | None) -> None:
+    if expect is not None and task.revision != expect:
+        raise PreconditionFailed(f"task {task.id} is at revision {task.revision}, not {expect}: read it again")
+
+
+def _sign(s: Session, sign: SignRequest | None, action: str, golden_ids: list[str | None], why: str,
+          out: dict[str, Any], task_id: int | None = None) -> None:
+    if sign is not None:
+        out["signatures"] = signatures.sign(s, sign, action, golden_ids, reason=why, task_id=task_id)
+
+
 def merge_records(factory: sessionmaker, gov: Governance, domain: str, survivor: str, merged: list[str], *,
-                  actor: str, reason: str | None) -> dict[str, Any]:
+                  actor: str, reason: str | None, sign: SignRequest | None = None,
+                  expect: dict[str, int] | None = None) -> dict[str, Any]:
     """A steward merges golden records into `survivor`, which keeps its id."""
     why = tasks.require_reason(reason)
     _domain(domain)
     gv = governance_versions.ensure_recorded(factory, gov)
-    return _in_transaction(factory, lambda s: merge.merge_goldens(
-        s, gov, domain, survivor, merged, actor=actor, reason=why, gov_version_id=gv,
-        explanation={"rule": "steward_merge"}))
+
+    def work(s: Session) -> dict[str, Any]:
+        check_versions(s, expect)
+        out = merge.merge_goldens(s, gov, domain, survivor, merged, actor=actor, reason=why, gov_version_id=gv,
+                                  explanation={"rule": "steward_merge"})
+        _sign(s, sign, "merge", [out["survivor"], *out["merged"]], why, out)
+        return out
+    return _in_transaction(factory, work)
 
 
 def unmerge_record(factory: sessionmaker, gov: Governance, domain: str, golden_id: str, system: str,
-                   source_key: str, *, actor: str, reason: str | None) -> dict[str, Any]:
+                   source_key: str, *, actor: str, reason: str | None, sign: SignRequest | None = None,
+                   expect: dict[str, int] | None = None) -> dict[str, Any]:
     """A steward takes one source record out of a golden record."""
     why = tasks.require_reason(reason)
     _domain(domain)
     gv = governance_versions.ensure_recorded(factory, gov)
-    return _in_transaction(factory, lambda s: merge.unmerge(
-        s, gov, domain, golden_id, system, source_key, actor=actor, reason=why, gov_version_id=gv))
+
+    def work(s: Session) -> dict[str, Any]:
+        check_versions(s, expect)
+        out = merge.unmerge(s, gov, domain, golden_id, system, source_key, actor=actor, reason=why,
+                            gov_version_id=gv)
+        _sign(s, sign, "unmerge", [out["golden_id"], out["target"]], why, out)
+        return out
+    return _in_transaction(factory, work)
 
 
 def assign(factory: sessionmaker, task_id: int, assignee: str | None, *, actor: str,
-           revision: int | None = None) -> dict[str, Any]:
+           revision: int | None = None, expect_revision: int | None = None) -> dict[str, Any]:
     def work(s: Session) -> dict[str, Any]:
         task = tasks.get_task(s, task_id, lock=True)
+        check_revision(task, expect_revision)
         tasks.check_open(task, revision)
         before = task.assignee
         task.assignee = assignee or None
@@ -79,7 +117,8 @@ def assign(factory: sessionmaker, task_id: int, assignee: str | None, *, actor: 
 
 
 def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, *, actor: str, reason: str | None,
-           candidate: str | None = None, revision: int | None = None) -> dict[str, Any]:
+           candidate: str | None = None, revision: int | None = None, sign: SignRequest | None = None,
+           expect_revision: int | None = None) -> dict[str, Any]:
     """Close a review task: `merge` the two sides, or `not_a_match` (remembered: wins over later scores)."""
     why = tasks.require_reason(reason)
     tasks.check_decision(decision)
@@ -88,6 +127,7 @@ def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, 
     def work(s: Session) -> dict[str, Any]:
         task = tasks.get_task(s, task_id, lock=True)
         tasks.check_open(task, revision)
+        check_revision(task, expect_revision)
         if candidate is not None and candidate not in task.candidate_ids:
             raise ValidationFailed(f"{candidate} is not a candidate of task {task.id}",
                                    {"candidate": list(task.candidate_ids)})
@@ -116,6 +156,11 @@ def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, 
                                      after={"status": "closed", "decision": decision, "candidates": chosen},
                                      context={"governance_version_id": gv})])
         s.flush()
+        if decision == "merge":
+            touched = [result["merge"]["survivor"], *result["merge"]["merged"]]
+        else:
+            touched = [own, *sorted({tasks.resolve(s, g) for g in chosen})]
+        _sign(s, sign, f"task_{decision}", touched, why, result, task_id=task.id)
         result["task_view"] = tasks.task_view(s, task)
         return result
     return _in_transaction(factory, work)
@@ -129,7 +174,8 @@ def _members(s: Session, golden_ids: list[str]) -> list[int]:
 
 
 def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str, *, pins: dict[str, Any],
-             release: list[str], actor: str, reason: str | None) -> dict[str, Any]:
+             release: list[str], actor: str, reason: str | None, sign: SignRequest | None = None,
+             expect: dict[str, int] | None = None) -> dict[str, Any]:
     """Pin field values (they win over every source until released) and release earlier pins."""
     why = tasks.require_reason(reason)
     _domain(domain)
@@ -162,6 +208,7 @@ def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str
     gv = governance_versions.ensure_recorded(factory, gov)
 
     def work(s: Session) -> dict[str, Any]:
+        check_versions(s, expect)
         row = lock_goldens(s, [golden_id]).get(golden_id)
         if row is None or row.domain != domain:
             raise NotFound(f"{domain} golden record", golden_id)
@@ -187,7 +234,9 @@ def set_pins(factory: sessionmaker, gov: Governance, domain: str, golden_id: str
                           action="pin" if pins else "release",
                           explanation={"pinned": sorted(pins), "released": sorted(release)},
                           gov_version_id=gv, now=now)
-        return {"golden_id": golden_id, "version": version, "pinned": sorted(pins), "released": sorted(release)}
+        out = {"golden_id": golden_id, "version": version, "pinned": sorted(pins), "released": sorted(release)}
+        _sign(s, sign, "pin" if pins else "release", [golden_id], why, out)
+        return out
     return _in_transaction(factory, work)
 
 

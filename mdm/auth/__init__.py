@@ -1,0 +1,16 @@
+"""Access control: principals, tokens, browser sessions, roles, masking (issue: access control).
+
+`init_app(app)` checks every /api/v1 request before its view runs (see `http`) and adds the sign-in
+pages (see `web`).
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import http, web
+
+    http.init_app(app)
+    app.register_blueprint(web.bp)

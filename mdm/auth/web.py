@@ -1,0 +1,92 @@
+"""Browser sign-in and sign-out: a server-side session behind an HttpOnly, SameSite cookie.
+
+The cookie (Flask's signed session) holds only the session secret; the hub keeps its hash, expiry and
+revocation like an API token, so sign-out and disabling a person end the session at once. Both forms
+carry a CSRF token; failed sign-ins are counted per name and address, audited, and refused with 429
+past the limit.
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+from typing import Any
+
+from flask import Blueprint, Response, current_app, redirect, request, session
+
+from ..errors import MDMError
+from . import principals
+from .http import csrf_ok, csrf_token, remote_addr
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in · meddev-mdm</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main>
+<h1>Sign in to meddev-mdm</h1>
+{message}
+<form method="post" action="/auth/sign-in">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
+<p><label for="username">Name</label><br><input id="username" name="username" autocomplete="username" required></p>
+<p><label for="password">Password</label><br>
+<input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><button type="submit">Sign in</button></p>
+</form></main></body></html>
+"""
+
+
+def _page(message: str = "", status: int = 200) -> Response:
+    nxt = _safe_next(request.values.get("next"))
+    body = PAGE.format(csrf=csrf_token(), next=html.escape(nxt),
+                       message=f'<p role="alert">{html.escape(message)}</p>' if message else "")
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _safe_next(value: str | None) -> str:
+    # only paths on this hub: an open redirect would let a phishing link borrow the sign-in page
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+def _factory() -> Any:
+    return current_app.extensions["mdm.sessionmaker"]
+
+
+@bp.get("/sign-in")
+def sign_in_form() -> Response:
+    return _page()
+
+
+@bp.post("/sign-in")
+def sign_in() -> Response:
+    if not csrf_ok():
+        return _page("The form expired; please try again.", 400)
+    with _factory()() as s:
+        try:
+            secret, _caller = principals.sign_in(s, request.form.get("username", ""), request.form.get("password", ""),
+                                                 remote=remote_addr())
+            s.commit()
+        except MDMError as exc:
+            s.commit()  # the failure record and its audit entry are the point
+            return _page(exc.detail, exc.status)
+    session.clear()  # a new session after sign-in: nothing chosen before it carries over
+    session["sid"] = secret
+    session["csrf_seed"] = secrets.token_urlsafe(24)
+    session.permanent = True
+    return redirect(_safe_next(request.form.get("next")), 303)  # type: ignore[return-value]
+
+
+@bp.post("/sign-out")
+def sign_out() -> Response:
+    if not csrf_ok():
+        return _page("The form expired; please try again.", 400)
+    sid = session.get("sid")
+    if sid:
+        with _factory()() as s:
+            principals.sign_out(s, sid)
+            s.commit()
+    session.clear()
+    return redirect("/auth/sign-in", 303)  # type: ignore[return-value]
