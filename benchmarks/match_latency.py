@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import Database
+from ingest import Database, source_token
 
 from mdm import create_app
 from mdm.demo import generator as G
@@ -102,6 +102,7 @@ def _sample(app: Any) -> list[tuple[str, dict[str, Any]]]:
 def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> dict[str, Any]:
     gov = app.extensions["mdm.governance"]
     client = app.test_client()
+    auth = source_token(app, "crm")
     # every measurement writes new content, also on a reused database
     run = time.time_ns()
     rng = random.Random(run)
@@ -127,7 +128,7 @@ def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> d
     results: dict[str, int] = {}
     for kind, key, raw in plan:
         t0 = time.perf_counter()
-        resp = client.put(f"/api/v1/sources/crm/customer/records/{key}", json=raw)
+        resp = client.put(f"/api/v1/sources/crm/customer/records/{key}", json=raw, headers=auth)
         timings[kind].append((time.perf_counter() - t0) * 1000)
         assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
         result = resp.get_json()["result"]

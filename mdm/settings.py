@@ -24,7 +24,15 @@ DEFAULTS: dict[str, Any] = {
     "QUALITY_RULES": True,
     "DEFAULT_PAGE_SIZE": 50,
     "MAX_PAGE_SIZE": 1000,
+    # Signs browser session cookies. The defaults below are refused by `mdm serve` and the WSGI app
+    # unless DEMO or TESTING is on (require_secrets).
     "SECRET_KEY": "dev-only-not-secret",
+    "DEMO": False,
+    # the browser session cookie: no script may read it, and cross-site requests carry it only on
+    # top-level GET navigations (CSRF tokens cover the rest)
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "PERMANENT_SESSION_LIFETIME": 8 * 3600,
     # HMAC key of the audit chain. Set MDM_AUDIT_KEY in production and keep it out of the database:
     # whoever holds it can verify the trail, whoever lacks it cannot forge one that verifies.
     "AUDIT_KEY": "dev-audit-key-not-secret",
@@ -41,6 +49,8 @@ DEFAULTS: dict[str, Any] = {
     "OPENAPI_SWAGGER_UI_URL": "/api/v1/docs/assets/",
 }
 
+
+DEFAULT_SECRETS = {"SECRET_KEY": "dev-only-not-secret", "AUDIT_KEY": "dev-audit-key-not-secret"}
 
 INTEGER_SETTINGS = ("MAX_CONTENT_LENGTH", "MAX_BATCH_RECORDS", "INGEST_CHUNK_SIZE", "DEFAULT_PAGE_SIZE",
                     "MAX_PAGE_SIZE")
@@ -62,6 +72,21 @@ def configure(app: Flask, overrides: Mapping[str, Any] | None) -> None:
     if not app.config["DATABASE_URL"]:
         Path(app.instance_path).mkdir(parents=True, exist_ok=True)
         app.config["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "mdm.sqlite3")
+
+
+def require_secrets(config: Mapping[str, Any]) -> None:
+    """Refuse to serve with a secret anyone can read in this source code, outside demo and test mode.
+
+    Raises:
+        SettingsError: naming the settings to set.
+    """
+    if config.get("TESTING") or config.get("DEMO"):
+        return
+    weak = [name for name, default in DEFAULT_SECRETS.items()
+            if not config.get(name) or config.get(name) == default or len(str(config.get(name))) < 16]
+    if weak:
+        raise SettingsError(f"{' and '.join(weak)} must be set to a secret of 16+ characters "
+                            f"({', '.join('MDM_' + w for w in weak)}) before serving; MDM_DEMO=true runs a demo")
 
 
 def content_extra(config: Mapping[str, Any]) -> list[str]:

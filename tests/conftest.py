@@ -16,6 +16,7 @@ from pathlib import Path
 import flask
 import pytest
 from flask.testing import FlaskClient
+from signing import HubClient
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
@@ -25,8 +26,6 @@ from mdm.governance import load_governance
 from mdm.migrate import upgrade
 from mdm.models import Base
 from mdm.services import governance_versions
-
-from signing import HubClient
 
 # Every app of the run hands out the signing client (tests/auth.py); `raw_client` is the plain one.
 flask.Flask.test_client_class = HubClient

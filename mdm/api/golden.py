@@ -8,12 +8,15 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from ..auth.http import actor
 from ..db import get_session
 from ..errors import UnknownDomain
 from ..governance import DOMAINS, current
 from ..models import to_utc
 from ..services import golden as svc
+from ..services import signatures
 from ..services import steward as steward_svc
+from . import etags
 from .schemas import (
     IDENTIFIER_FILTERS,
     GoldenGetQuerySchema,
@@ -22,9 +25,6 @@ from .schemas import (
     GoldenSchema,
     HistorySchema,
 )
-from ..auth.http import actor
-from ..services import signatures
-from . import etags
 from .steward import PatchResultSchema, PatchSchema, confirm_signature, lineage
 
 blp = Blueprint("golden", __name__, description="Golden records")
@@ -57,7 +57,7 @@ class GoldenList(MethodView):
 class Golden(MethodView):
     @blp.arguments(GoldenGetQuerySchema, location="query")
     @blp.response(200, GoldenSchema)
-    def get(self, args: dict[str, Any], domain: str, golden_id: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], domain: str, golden_id: str) -> tuple[dict[str, Any], dict[str, str]]:
         """One golden record with per-field provenance; `as_of` or `version` for a past version."""
         session = get_session()
         rec = svc.get_golden(session, _domain(domain), golden_id)

@@ -72,6 +72,7 @@ class GoldenLineageSchema(Schema):
                           data_key="fields", attribute="fields")
     nodes = fields.List(fields.Nested(LineageNodeSchema), required=True)
     edges = fields.List(fields.Nested(LineageEdgeSchema), required=True)
+    signatures = fields.List(fields.Dict(), metadata={"description": "signature manifests on this version"})
 
 
 class LineageLinkSchema(Schema):

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, jsonify
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from ..errors import MDMError
@@ -70,7 +70,15 @@ def from_database_error(exc: OperationalError) -> Response:
                    "the operator is told in the log.", headers={"Retry-After": "30"})
 
 
+def from_out_of_range(exc: Exception) -> Response:
+    # an id or page cursor past what the database's integer columns hold (2**63 on SQLite and PostgreSQL)
+    log.info("value out of range for the database: %s", exc)
+    return problem(400, "Invalid input", "A number in the request is out of range (ids and cursors are below 2**63).")
+
+
 def init_app(app: Flask) -> None:
+    app.register_error_handler(OverflowError, from_out_of_range)
+    app.register_error_handler(DataError, from_out_of_range)
     app.register_error_handler(OperationalError, from_database_error)
     app.register_error_handler(MDMError, from_mdm_error)
     app.register_error_handler(HTTPException, from_http_exception)

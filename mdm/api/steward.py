@@ -190,7 +190,7 @@ class TaskList(MethodView):
 @blp.route("/tasks/<int:task_id>")
 class Task(MethodView):
     @blp.response(200, TaskSchema)
-    def get(self, task_id: int) -> dict[str, Any]:
+    def get(self, task_id: int) -> tuple[dict[str, Any], dict[str, str]]:
         """One task with both sides and the explanation."""
         session = get_session()
         task = tasks.get_task(session, task_id)
@@ -218,7 +218,7 @@ class TaskDecision(MethodView):
 class TaskAssign(MethodView):
     @blp.arguments(AssignSchema)
     @blp.response(200, TaskSchema)
-    def post(self, body: dict[str, Any], task_id: int) -> dict[str, Any]:
+    def post(self, body: dict[str, Any], task_id: int) -> tuple[dict[str, Any], dict[str, str]]:
         """Assign a task to a steward (null: unassign)."""
         out = steward.assign(_factory(), task_id, body["assignee"], actor=actor(), revision=body.get("revision"),
                              expect_revision=etags.expected_revision(task_id))

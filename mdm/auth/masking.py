@@ -50,12 +50,20 @@ def sensitive_fields(gov: Governance, clearance: Iterable[str], domain: str | No
     return found
 
 
-def mask(value: Any, hidden: frozenset[str]) -> Any:
-    """A copy of `value` with every classified field's value replaced by `***`."""
+def mask(value: Any, hidden: frozenset[str], by_domain: dict[str, frozenset[str]] | None = None) -> Any:
+    """A copy of `value` with every classified field's value replaced by `***`.
+
+    `by_domain` narrows `hidden` to one domain's fields inside any object that names its `domain`
+    (change events, audit entries): a supplier's street is not a person's street.
+    """
     if isinstance(value, list):
-        return [mask(v, hidden) for v in value]
+        return [mask(v, hidden, by_domain) for v in value]
     if not isinstance(value, dict):
         return value
+    if by_domain:
+        domain = value.get("domain")
+        if isinstance(domain, str) and domain in by_domain:
+            hidden = by_domain[domain]
     out: dict[str, Any] = {}
     field = value.get("field")
     covered = isinstance(field, str) and field in hidden
@@ -71,7 +79,7 @@ def mask(value: Any, hidden: frozenset[str]) -> Any:
         elif compared and k == "values":
             out[k] = [None if x is None else MASK for x in v] if isinstance(v, list) else MASK
         else:
-            out[k] = mask(v, hidden)
+            out[k] = mask(v, hidden, by_domain)
     return out
 
 
@@ -79,8 +87,12 @@ def mask_response(response: Response, clearance: frozenset[str], view_args: dict
     """Rewrite a JSON response body in place for a caller with `clearance`."""
     if all(level in clearance for level in LEVELS):
         return
-    hidden = sensitive_fields(current(), clearance, view_args.get("domain"), view_args.get("system"))
+    gov = current()
+    domain, system = view_args.get("domain"), view_args.get("system")
+    hidden = sensitive_fields(gov, clearance, domain, system)
     if not hidden:
         return
+    by_domain = None if domain in gov.domains else {
+        d: sensitive_fields(gov, clearance, d, system) for d in gov.domains}
     body = orjson.loads(response.get_data())
-    response.set_data(orjson.dumps(mask(body, hidden)))
+    response.set_data(orjson.dumps(mask(body, hidden, by_domain)))

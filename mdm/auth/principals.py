@@ -192,10 +192,11 @@ def issue_token(session: Session, name: str, *, actor: str, days: int | None = N
         raise ValidationFailed("a token lives at least one day", {"expires": ["at least 1"]})
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = utcnow()
+    expires: dt.datetime | None = None
     if kind == "session":
         expires = now + dt.timedelta(hours=SESSION_HOURS)
-    else:
-        expires = now + dt.timedelta(days=days) if days else None
+    elif days:
+        expires = now + dt.timedelta(days=days)
     t = ApiToken(principal_id=p.id, kind=kind, token_hash=token_hash(secret), prefix=secret[:12], label=label,
                  created_at=now, created_by=actor, expires_at=expires)
     session.add(t)
@@ -237,7 +238,8 @@ def caller_for_token(session: Session, secret: str, *, kind: str = "api") -> Cal
         return None
     t, p = row
     now = utcnow()
-    if t.revoked_at is not None or not p.active or (t.expires_at is not None and to_utc(t.expires_at) <= now):
+    expires = to_utc(t.expires_at)
+    if t.revoked_at is not None or not p.active or (expires is not None and expires <= now):
         return None
     last = to_utc(t.last_used_at)
     # last use to the minute: a write per request would serialise readers on SQLite

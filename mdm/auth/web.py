@@ -45,10 +45,13 @@ def _page(message: str = "", status: int = 200) -> Response:
 
 
 def _safe_next(value: str | None) -> str:
-    # only paths on this hub: an open redirect would let a phishing link borrow the sign-in page
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
+    # only paths on this hub: an open redirect would let a phishing link borrow the sign-in page.
+    # Browsers drop tabs and line breaks and read a backslash as a slash, so "/\t/evil" is "//evil".
+    if (not value or not value.startswith("/") or len(value) > 2000
+            or any(c.isspace() or ord(c) < 32 or ord(c) == 127 or c == "\\" for c in value)
+            or value.startswith("//")):
+        return "/"
+    return value
 
 
 def _factory() -> Any:

@@ -64,9 +64,9 @@ def make_app(ctx: click.Context, **extra: Any) -> Any:
     return create_app(overrides)
 
 
-from . import admin, audit, data, quality, steward
+from . import admin, audit, data, quality, steward, users
 
-__all__ = ["admin", "audit", "cli", "data", "main", "make_app", "quality", "steward"]
+__all__ = ["admin", "audit", "cli", "data", "main", "make_app", "quality", "steward", "users"]
 
 
 def main() -> None:

@@ -18,7 +18,13 @@ from . import cli, make_app
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the API (development server; use gunicorn 'mdm.wsgi:app' in production)."""
+    from ..settings import SettingsError, require_secrets
+
     app = make_app(ctx, LINEAGE_BACKGROUND=True)
+    try:
+        require_secrets(app.config)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
     _ensure_schema(app)
     click.echo(f"meddev-mdm on http://{host}:{port}/api/v1/docs  (database: {_safe_url(app)})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
@@ -75,9 +81,10 @@ def init(directory: Path) -> None:
 @click.pass_context
 def demo(ctx: click.Context, seed: int, scale: int, do_serve: bool, host: str, port: int) -> None:
     """Generate demo data from six source systems and a CSV import, load it, then serve the hub."""
+    from ..demo import accounts
     from .data import generate_files, load_file
 
-    app = make_app(ctx)
+    app = make_app(ctx, DEMO=True)
     _ensure_schema(app)
     out = Path(app.instance_path) / "demo-data"
     gov = app.extensions["mdm.governance"]
@@ -91,8 +98,12 @@ def demo(ctx: click.Context, seed: int, scale: int, do_serve: bool, host: str, p
         click.echo(f"  {system:16} {domain:10} " + " ".join(f"{k}={v}" for k, v in summary.counts.items() if v))
     click.echo("loaded: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     click.echo(f"database: {_safe_url(app)}")
+    click.echo(f"sign in at http://{host}:{port}/auth/sign-in (demo accounts; API tokens valid 30 days):")
+    for a in accounts.ensure(app.extensions["mdm.sessionmaker"]):
+        click.echo(f"  {a['role']:8} name {a['name']:8} password {a['password']:22} token {a['token']}")
+    click.echo(f"  e.g. curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v1/golden/product")
     if do_serve:
-        click.echo(f"API docs: http://{host}:{port}/api/v1/docs   golden products: http://{host}:{port}/api/v1/golden/product")
+        click.echo(f"API docs: http://{host}:{port}/api/v1/docs")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

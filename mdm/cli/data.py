@@ -12,6 +12,7 @@ from typing import Any
 import click
 from sqlalchemy import select
 
+from ..auth.roles import ROLES
 from ..governance.model import DOMAINS, Governance
 from ..lineage import emitter as lineage_emitter
 from . import cli, make_app
@@ -96,15 +97,22 @@ def load(ctx: click.Context, system: str, domain: str, fmt: str | None, as_json:
 @click.option("--domain", required=True, type=click.Choice(DOMAINS))
 @click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="default: standard output")
+@click.option("--for-role", "role", type=click.Choice(ROLES), default="consumer", show_default=True,
+              help="mask the fields this role has no clearance for (personal, confidential); steward or auditor: none")
 @click.pass_context
-def export(ctx: click.Context, what: str, domain: str, fmt: str, out: Path | None) -> None:
+def export(ctx: click.Context, what: str, domain: str, fmt: str, out: Path | None, role: str) -> None:
     """Export golden records or xref rows (system,source_key,golden_id) of a domain."""
+    from ..auth.masking import mask, sensitive_fields
+    from ..auth.roles import clearance
     from ..migrate import require_current
 
     app = make_app(ctx)
     require_current(app.extensions["mdm.engine"])
     with app.app_context():
         rows = _golden_rows(app, domain) if what == "golden" else _xref_rows(app, domain)
+        hidden = sensitive_fields(app.extensions["mdm.governance"], clearance(role), domain)
+        if what == "golden" and hidden:
+            rows = ({**r, "data": mask(r["data"], hidden)} for r in rows)
         fh = out.open("w", encoding="utf-8", newline="") if out else sys.stdout
         try:
             if fmt == "ndjson":

@@ -18,6 +18,32 @@ def _actor_option(f: Any) -> Any:
                         show_default="cli:<user>", help="who acts (goes into the audit trail)")(f)
 
 
+def _signer_options(f: Any) -> Any:
+    f = click.option("--password-stdin", is_flag=True, help="read the signer's password from standard input")(f)
+    f = click.option("--meaning", type=click.Choice(["review", "approval", "responsibility"]), default="approval",
+                     show_default=True, help="what the signature means")(f)
+    return click.option("--as", "signer", envvar="MDM_STEWARD", required=True,
+                        help="the steward who signs (asked for their password)")(f)
+
+
+def _sign(app: Any, signer: str, meaning: str, password_stdin: bool) -> Any:
+    """The steward confirms their password to sign (21 CFR Part 11 §11.200); refused: one line, exit 1."""
+    from ..auth import principals
+    from ..auth.principals import Forbidden
+    from ..services.signatures import SignRequest
+    from .users import read_password
+
+    password = read_password(password_stdin, confirm=False, prompt=f"Password of {signer} (to sign)")
+    with app.app_context(), app.extensions["mdm.sessionmaker"]() as s:
+        try:
+            p = principals.check_credentials(s, signer, password, remote="cli", purpose="signature")
+        finally:
+            s.commit()  # a failure is counted and audited
+        if p.role != "steward":
+            raise Forbidden(f"{signer} is {p.role}, not a steward: cannot sign steward decisions")
+        return SignRequest(p.name, p.display_name, meaning)
+
+
 def _ready(ctx: click.Context) -> Any:
     from ..migrate import require_current
 
@@ -76,18 +102,20 @@ def tasks_show(ctx: click.Context, task_id: int) -> None:
 @click.option("--decision", required=True, type=click.Choice(["merge", "not-a-match"]))
 @click.option("--reason", required=True)
 @click.option("--candidate", help="which candidate, when the task has several")
-@_actor_option
+@_signer_options
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def tasks_decide(ctx: click.Context, task_id: int, decision: str, reason: str, candidate: str | None, actor: str,
-                 as_json: bool) -> None:
-    """Merge the two sides, or remember them as not a match."""
+def tasks_decide(ctx: click.Context, task_id: int, decision: str, reason: str, candidate: str | None, signer: str,
+                 meaning: str, password_stdin: bool, as_json: bool) -> None:
+    """Merge the two sides, or remember them as not a match (signed)."""
     from ..services import steward
 
     app = _ready(ctx)
+    sign = _sign(app, signer, meaning, password_stdin)
     with app.app_context():
         out = steward.decide(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], task_id,
-                             decision.replace("-", "_"), actor=actor, reason=reason, candidate=candidate)
+                             decision.replace("-", "_"), actor=sign.signer, reason=reason, candidate=candidate,
+                             sign=sign)
     _echo(out, as_json, f"task {task_id}: {decision}" + (
         f" -> {out['merge']['survivor']}" if "merge" in out else f" ({out.get('remembered', 0)} pairs remembered)"))
 
@@ -112,16 +140,18 @@ def tasks_assign(ctx: click.Context, task_id: int, assignee: str, actor: str) ->
 @click.option("--survivor", required=True, help="golden id that keeps its id")
 @click.option("--merged", required=True, multiple=True, help="golden id merged into the survivor (repeatable)")
 @click.option("--reason", required=True)
-@_actor_option
+@_signer_options
 @click.pass_context
-def merge(ctx: click.Context, domain: str, survivor: str, merged: tuple[str, ...], reason: str, actor: str) -> None:
-    """Merge golden records into a survivor."""
+def merge(ctx: click.Context, domain: str, survivor: str, merged: tuple[str, ...], reason: str, signer: str,
+          meaning: str, password_stdin: bool) -> None:
+    """Merge golden records into a survivor (signed)."""
     from ..services import steward
 
     app = _ready(ctx)
+    sign = _sign(app, signer, meaning, password_stdin)
     with app.app_context():
         out = steward.merge_records(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], domain,
-                                    survivor, list(merged), actor=actor, reason=reason)
+                                    survivor, list(merged), actor=sign.signer, reason=reason, sign=sign)
     click.echo(f"merged {', '.join(out['merged'])} into {out['survivor']} (version {out['version']}, "
                f"{out['moved']} source records moved)")
 
@@ -132,17 +162,18 @@ def merge(ctx: click.Context, domain: str, survivor: str, merged: tuple[str, ...
 @click.option("--system", required=True)
 @click.option("--key", "source_key", required=True)
 @click.option("--reason", required=True)
-@_actor_option
+@_signer_options
 @click.pass_context
 def unmerge(ctx: click.Context, domain: str, golden_id: str, system: str, source_key: str, reason: str,
-            actor: str) -> None:
-    """Take a source record out of a golden record."""
+            signer: str, meaning: str, password_stdin: bool) -> None:
+    """Take a source record out of a golden record (signed)."""
     from ..services import steward
 
     app = _ready(ctx)
+    sign = _sign(app, signer, meaning, password_stdin)
     with app.app_context():
         out = steward.unmerge_record(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], domain,
-                                     golden_id, system, source_key, actor=actor, reason=reason)
+                                     golden_id, system, source_key, actor=sign.signer, reason=reason, sign=sign)
     click.echo(f"{system}/{source_key}: {golden_id} -> {out['target']} ({out['how']})")
 
 
@@ -153,11 +184,11 @@ def unmerge(ctx: click.Context, domain: str, golden_id: str, system: str, source
               help="pin a value, e.g. name='\"Acme\"' or quantity=5 (JSON; plain text is taken as a string)")
 @click.option("--release", multiple=True, metavar="FIELD", help="release the pin on a field")
 @click.option("--reason", required=True)
-@_actor_option
+@_signer_options
 @click.pass_context
 def pin(ctx: click.Context, domain: str, golden_id: str, pins: tuple[str, ...], release: tuple[str, ...],
-        reason: str, actor: str) -> None:
-    """Pin (or release) field values of a golden record."""
+        reason: str, signer: str, meaning: str, password_stdin: bool) -> None:
+    """Pin (or release) field values of a golden record (signed)."""
     from ..services import steward
 
     values: dict[str, Any] = {}
@@ -170,9 +201,11 @@ def pin(ctx: click.Context, domain: str, golden_id: str, pins: tuple[str, ...], 
         except json.JSONDecodeError:
             values[name] = raw
     app = _ready(ctx)
+    sign = _sign(app, signer, meaning, password_stdin)
     with app.app_context():
         out = steward.set_pins(app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"], domain,
-                               golden_id, pins=values, release=list(release), actor=actor, reason=reason)
+                               golden_id, pins=values, release=list(release), actor=sign.signer, reason=reason,
+                               sign=sign)
     click.echo(f"{golden_id} version {out['version']}: pinned {', '.join(out['pinned']) or '-'}; "
                f"released {', '.join(out['released']) or '-'}")
 

@@ -92,9 +92,12 @@ def golden_lineage(session: Session, gov: Governance, domain: str, golden_id: st
         else:  # received outside any run (none today): the system still is the origin
             _edge(edges, system_id, source_id, "sent")
     order = {"system": 0, "steward": 0, "run": 1, "source_record_version": 2, "golden_field": 3}
+    from ..services.signatures import of_versions
+
     return {
         "golden_id": rec.id, "domain": rec.domain, "version": gv.version, "status": gv.status,
         "created_at": iso(gv.created_at), "fields": fields,
+        "signatures": of_versions(session, rec.id, [gv]).get(gv.version, []),
         "nodes": sorted(nodes.values(), key=lambda n: (order[n["type"]], n["id"])),
         "edges": sorted(edges.values(), key=lambda e: (e["from"], e["to"])),
     }
