@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Raises:
         GovernanceError: the dictionary, rules or lineage content is invalid; the hub refuses to start.
     """
-    from . import auth, db, settings
+    from . import auth, console, db, settings
     from .api import init_api
     from .governance import init_governance
 
@@ -36,4 +36,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_governance(app)
     init_api(app)
     auth.init_app(app)
+    console.init_app(app)
     return app

@@ -34,6 +34,9 @@ def problem(status: int, title: str, detail: str, errors: Any = None, type_: str
 
 
 def from_mdm_error(exc: MDMError) -> Response:
+    from ..auth.http import audit_refusal
+
+    audit_refusal(exc.status, exc.detail)
     headers = {}
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="meddev-mdm"'

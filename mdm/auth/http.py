@@ -81,6 +81,7 @@ def _identify() -> Caller:
 
 
 def _deny(caller: Caller, why: str) -> None:
+    g.denied_audited = True
     with _factory()() as s:
         principals.record_denied(s, caller, request.method, request.path, why)
         s.commit()
@@ -104,9 +105,25 @@ def authorize() -> None:
         return
     if not roles.allowed(caller.role, needed):
         _deny(caller, f"the {caller.role} role may not {request.method} {request.path} (needs {needed})")
-    system = (request.view_args or {}).get("system")
-    if caller.role == "source" and needed in roles.SYSTEM_SCOPED and system != caller.system:
-        _deny(caller, f"{caller.name} acts for system {caller.system!r}, not {system!r}")
+    view_args = request.view_args or {}
+    # a source account acts for its own system only, on every route that names a system
+    scoped = needed in roles.SYSTEM_SCOPED or "system" in view_args
+    if caller.role == "source" and scoped and view_args.get("system") != caller.system:
+        _deny(caller, f"{caller.name} acts for system {caller.system!r}, not {view_args.get('system')!r}")
+
+
+def audit_refusal(status: int, detail: str) -> None:
+    """A 403 raised after the route check (a domain the system may not write): audited like the others."""
+    caller = g.get("caller")
+    if status != 403 or caller is None or g.get("denied_audited"):
+        return
+    g.denied_audited = True
+    try:
+        with _factory()() as s:
+            principals.record_denied(s, caller, request.method, request.path, detail)
+            s.commit()
+    except Exception:  # noqa: BLE001 - the refusal stands whether or not its audit entry could be written
+        log.exception("could not audit a refusal")
 
 
 def finish(response: Response) -> Response:
@@ -121,6 +138,8 @@ def finish(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.path.startswith("/auth/"):
+        headers.setdefault("Cache-Control", "no-store")
     if request.path.startswith(API_PREFIX) and request.endpoint not in ("api-docs.openapi_swagger_ui",):
         headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         if caller is not None:

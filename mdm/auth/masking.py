@@ -70,9 +70,7 @@ def mask(value: Any, hidden: frozenset[str], by_domain: dict[str, frozenset[str]
     fields = value.get("fields")
     compared = isinstance(fields, list) and any(isinstance(f, str) and f in hidden for f in fields)
     for k, v in value.items():
-        if k in hidden and v is not None and not isinstance(v, bool):
-            out[k] = MASK
-        elif covered and k == "value" and v is not None:
+        if v is not None and ((k in hidden and not isinstance(v, bool)) or (covered and k == "value")):
             out[k] = MASK
         elif covered and k == "message" and isinstance(v, str) and value.get("value") not in (None, ""):
             out[k] = v.replace(str(value["value"]), MASK)

@@ -8,40 +8,21 @@ past the limit.
 
 from __future__ import annotations
 
-import html
 import secrets
 from typing import Any
 
-from flask import Blueprint, Response, current_app, redirect, request, session
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session
 
 from ..errors import MDMError
 from . import principals
-from .http import csrf_ok, csrf_token, remote_addr
+from .http import csrf_ok, remote_addr
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
-PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in · meddev-mdm</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><main>
-<h1>Sign in to meddev-mdm</h1>
-{message}
-<form method="post" action="/auth/sign-in">
-<input type="hidden" name="csrf_token" value="{csrf}">
-<input type="hidden" name="next" value="{next}">
-<p><label for="username">Name</label><br><input id="username" name="username" autocomplete="username" required></p>
-<p><label for="password">Password</label><br>
-<input id="password" name="password" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">Sign in</button></p>
-</form></main></body></html>
-"""
-
-
 def _page(message: str = "", status: int = 200) -> Response:
     nxt = _safe_next(request.values.get("next"))
-    body = PAGE.format(csrf=csrf_token(), next=html.escape(nxt),
-                       message=f'<p role="alert">{html.escape(message)}</p>' if message else "")
-    return Response(body, status=status, mimetype="text/html")
+    return Response(render_template("console/sign_in.html", message=message, next=nxt), status=status,
+                    mimetype="text/html")
 
 
 def _safe_next(value: str | None) -> str:
@@ -69,13 +50,18 @@ def sign_in() -> Response:
         return _page("The form expired; please try again.", 400)
     with _factory()() as s:
         try:
+            if session.get("sid"):  # signing in again ends the session this browser had
+                principals.sign_out(s, session["sid"])
             secret, _caller = principals.sign_in(s, request.form.get("username", ""), request.form.get("password", ""),
                                                  remote=remote_addr())
             s.commit()
         except MDMError as exc:
             s.commit()  # the failure record and its audit entry are the point
             return _page(exc.detail, exc.status)
-    session.clear()  # a new session after sign-in: nothing chosen before it carries over
+    lang = session.get("lang")
+    session.clear()  # a new session after sign-in: nothing chosen before it carries over but the language
+    if lang:
+        session["lang"] = lang
     session["sid"] = secret
     session["csrf_seed"] = secrets.token_urlsafe(24)
     session.permanent = True

@@ -23,7 +23,7 @@ class HubGroup(click.Group):
             click.echo(f"error: {exc.detail}", err=True)
             sys.exit(1)
         except MDMError as exc:
-            click.echo(f"error: {exc.detail}", err=True)
+            click.echo(f"error: {exc.detail}{_why(exc.errors)}", err=True)
             sys.exit(1)
         except (OperationalError, ProgrammingError) as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
@@ -38,6 +38,17 @@ class HubGroup(click.Group):
         except OSError as exc:
             click.echo(f"error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}".rstrip(": "), err=True)
             sys.exit(1)
+
+
+def _why(errors: Any) -> str:
+    """Field errors on the same line: `; system: a source principal is bound to one system`."""
+    if not isinstance(errors, dict) or not errors:
+        return ""
+    parts = []
+    for name, problems in errors.items():
+        text = "; ".join(map(str, problems)) if isinstance(problems, (list, tuple)) else str(problems)
+        parts.append(f"{name}: {text}")
+    return " (" + "; ".join(parts) + ")"
 
 
 @click.group(cls=HubGroup)

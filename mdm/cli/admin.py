@@ -97,8 +97,15 @@ def demo(ctx: click.Context, seed: int, scale: int, do_serve: bool, host: str, p
             totals[k] = totals.get(k, 0) + v
         click.echo(f"  {system:16} {domain:10} " + " ".join(f"{k}={v}" for k, v in summary.counts.items() if v))
     click.echo("loaded: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
+    from ..demo.work import leave_work
+
+    accounts.ensure(app.extensions["mdm.sessionmaker"])  # the steward who signs the demo merge
+    with app.app_context():
+        work = leave_work(app.extensions["mdm.sessionmaker"], gov)
+    click.echo(f"steward work: {work['review']} near-duplicate customers sent to review"
+               + (f", one merged into {work['merged_into']} by the demo steward" if work["merged_into"] else ""))
     click.echo(f"database: {_safe_url(app)}")
-    click.echo(f"sign in at http://{host}:{port}/auth/sign-in (demo accounts; API tokens valid 30 days):")
+    click.echo(f"console: http://{host}:{port}/  (sign in with a demo account; API tokens valid 30 days)")
     for a in accounts.ensure(app.extensions["mdm.sessionmaker"]):
         click.echo(f"  {a['role']:8} name {a['name']:8} password {a['password']:22} token {a['token']}")
     click.echo(f"  e.g. curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v1/golden/product")

@@ -1,0 +1,129 @@
+"""Console form posts: decide a task, pin or release a value, unmerge a source record, retry quarantine.
+
+Each post is checked for role and CSRF token (`require`), names the version or revision the page
+showed (stale: refused with a message), and signed steward actions need the person's password.
+A refusal comes back to the page as a message; nothing is changed by it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, redirect, request, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response
+
+from ..auth import principals
+from ..auth.http import remote_addr
+from ..errors import MDMError
+from ..governance import current
+from ..lineage import emitter as lineage_emitter
+from ..services import quarantine, steward
+from ..services.signatures import MEANINGS, SignRequest
+from . import bp, require
+
+
+def _factory() -> Any:
+    return current_app.extensions["mdm.sessionmaker"]
+
+
+def _sign(c: principals.Caller) -> SignRequest:
+    meaning = request.form.get("meaning", "approval")
+    if meaning not in MEANINGS:
+        meaning = "approval"
+    with _factory()() as s:
+        try:
+            principals.check_credentials(s, c.name, request.form.get("password", ""), remote=remote_addr(),
+                                         purpose="signature")
+        except MDMError:
+            s.commit()  # the failure is counted and audited
+            raise
+    return SignRequest(c.name, c.display_name, meaning)
+
+
+def _form_int(name: str) -> int | None:
+    value = request.form.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _done(back: str, work: Any) -> Response:
+    """Run `work` (returning a message, or a message and the page to go to); refusals go back to `back`."""
+    try:
+        out = work()
+    except principals.AuthenticationFailed:
+        flash(gettext("The password does not confirm your signature; nothing was changed."), "error")
+    except MDMError as exc:
+        flash(f"{exc.title}: {exc.detail}", "error")
+    else:
+        message, target = out if isinstance(out, tuple) else (out, back)
+        flash(message, "ok")
+        return redirect(target, 303)
+    return redirect(back, 303)
+
+
+@bp.post("/tasks/<int:task_id>/decide")
+def decide(task_id: int) -> Response:
+    c = require("steward.write")
+    back = url_for("console.task_page", task_id=task_id)
+
+    def work() -> str | tuple[str, str]:
+        sign = _sign(c)
+        out = steward.decide(_factory(), current(), task_id, request.form.get("decision", ""), actor=c.name,
+                             reason=request.form.get("reason"), sign=sign,
+                             expect_revision=_form_int("revision"))
+        view = out["task_view"]
+        if "merge" in out:
+            survivor = out["merge"]["survivor"]
+            return (gettext("Merged into %(id)s.", id=survivor),
+                    url_for("console.golden_page", domain=view["domain"], golden_id=survivor))
+        return gettext("Marked as not a match; the pair is remembered.")
+    return _done(back, work)
+
+
+@bp.post("/golden/<domain>/<golden_id>/pin")
+def pin(domain: str, golden_id: str) -> Response:
+    c = require("steward.write")
+    back = url_for("console.golden_page", domain=domain, golden_id=golden_id)
+
+    def work() -> str:
+        field = request.form.get("field", "")
+        release = request.form.get("release") == "1"
+        sign = _sign(c)
+        pins = {} if release else {field: request.form.get("value", "")}
+        version = _form_int("version")
+        steward.set_pins(_factory(), current(), domain, golden_id, pins=pins, release=[field] if release else [],
+                         actor=c.name, reason=request.form.get("reason"), sign=sign,
+                         expect={golden_id: version} if version is not None else None)
+        return gettext("Released %(field)s.", field=field) if release else gettext("Pinned %(field)s.", field=field)
+    return _done(back, work)
+
+
+@bp.post("/golden/<domain>/<golden_id>/unmerge")
+def unmerge(domain: str, golden_id: str) -> Response:
+    c = require("steward.write")
+    back = url_for("console.golden_page", domain=domain, golden_id=golden_id)
+
+    def work() -> str:
+        sign = _sign(c)
+        version = _form_int("version")
+        out = steward.unmerge_record(_factory(), current(), domain, golden_id, request.form.get("system", ""),
+                                     request.form.get("source_key", ""), actor=c.name,
+                                     reason=request.form.get("reason"), sign=sign,
+                                     expect={golden_id: version} if version is not None else None)
+        return gettext("%(key)s now belongs to %(id)s.", key=request.form.get("source_key", ""), id=out["target"])
+    return _done(back, work)
+
+
+@bp.post("/quarantine/retry")
+def retry() -> Response:
+    c = require("steward.write")
+    back = url_for("console.quarantine_page")
+
+    def work() -> str:
+        domain = request.form.get("domain") or None
+        out = quarantine.retry(_factory(), current(), domain=domain, system=request.form.get("system") or None,
+                               rule=request.form.get("rule") or None, actor=c.name,
+                               reason=request.form.get("reason") or None,
+                               chunk_size=current_app.config["INGEST_CHUNK_SIZE"], lineage=lineage_emitter())
+        return gettext("Retried %(n)s records.", n=out.get("retried", 0))
+    return _done(back, work)
