@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import current_app
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -42,16 +42,12 @@ def confirm_signature(body: dict[str, Any]) -> SignRequest:
     """The caller re-enters their password to sign; a wrong one is counted, audited and refused."""
     caller = current_caller()
     sig = body["signature"]
-    with _factory()() as s:
-        try:
-            principals.check_credentials(s, caller.name, sig["password"], remote=remote_addr(), purpose="signature")
-        except principals.AuthenticationFailed:
-            s.commit()
-            raise SignatureNotConfirmed("the password does not confirm the signature; nothing was changed") from None
-        except principals.TooManyAttempts:
-            s.commit()
-            raise
-    return SignRequest(caller.name, caller.display_name, sig["meaning"])
+    try:
+        return principals.confirm_signature(_factory(), caller.name, sig["password"], sig["meaning"],
+                                            remote=remote_addr())
+    except principals.AuthenticationFailed:
+        g.denied_audited = True  # audited as signature_failed already
+        raise SignatureNotConfirmed("the password does not confirm the signature; nothing was changed") from None
 
 
 def _factory() -> Any:

@@ -122,7 +122,7 @@ def audit_refusal(status: int, detail: str) -> None:
         with _factory()() as s:
             principals.record_denied(s, caller, request.method, request.path, detail)
             s.commit()
-    except Exception:  # noqa: BLE001 - the refusal stands whether or not its audit entry could be written
+    except Exception:  # the refusal stands whether or not its audit entry could be written
         log.exception("could not audit a refusal")
 
 

@@ -23,6 +23,7 @@ from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
 from ..errors import Conflict, MDMError, NotFound, ValidationFailed
 from ..models import ApiToken, Principal, SignInFailure, iso, to_utc, utcnow
+from ..services.signatures import SignRequest
 from .roles import ROLES
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
@@ -294,6 +295,27 @@ def check_credentials(session: Session, name: str, password: str, *, remote: str
         session.flush()
         raise AuthenticationFailed("the name or password is wrong, or the account is disabled")
     return p
+
+
+def confirm_signature(factory: Any, name: str, password: str, meaning: str, *, remote: str) -> SignRequest:
+    """A signature request for `name`, once their password confirms it (21 CFR Part 11 §11.200).
+
+    Only stewards sign steward decisions. A failure is counted toward the sign-in limit and audited
+    (committed here, since the caller's work will not happen).
+
+    Raises:
+        AuthenticationFailed: wrong password, unknown or disabled principal.
+        TooManyAttempts: too many recent failures.
+        Forbidden: the principal is no steward.
+    """
+    with factory() as s:
+        try:
+            p = check_credentials(s, name, password, remote=remote, purpose="signature")
+        finally:
+            s.commit()
+        if p.role != "steward":
+            raise Forbidden(f"{name} is {p.role}, not a steward: cannot sign steward decisions")
+        return SignRequest(p.name, p.display_name, meaning)
 
 
 def sign_in(session: Session, name: str, password: str, *, remote: str) -> tuple[str, Caller]:

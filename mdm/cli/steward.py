@@ -29,19 +29,12 @@ def _signer_options(f: Any) -> Any:
 def _sign(app: Any, signer: str, meaning: str, password_stdin: bool) -> Any:
     """The steward confirms their password to sign (21 CFR Part 11 §11.200); refused: one line, exit 1."""
     from ..auth import principals
-    from ..auth.principals import Forbidden
-    from ..services.signatures import SignRequest
     from .users import read_password
 
     password = read_password(password_stdin, confirm=False, prompt=f"Password of {signer} (to sign)")
-    with app.app_context(), app.extensions["mdm.sessionmaker"]() as s:
-        try:
-            p = principals.check_credentials(s, signer, password, remote="cli", purpose="signature")
-        finally:
-            s.commit()  # a failure is counted and audited
-        if p.role != "steward":
-            raise Forbidden(f"{signer} is {p.role}, not a steward: cannot sign steward decisions")
-        return SignRequest(p.name, p.display_name, meaning)
+    with app.app_context():
+        return principals.confirm_signature(app.extensions["mdm.sessionmaker"], signer, password, meaning,
+                                            remote="cli")
 
 
 def _ready(ctx: click.Context) -> Any:

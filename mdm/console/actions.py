@@ -29,16 +29,8 @@ def _factory() -> Any:
 
 def _sign(c: principals.Caller) -> SignRequest:
     meaning = request.form.get("meaning", "approval")
-    if meaning not in MEANINGS:
-        meaning = "approval"
-    with _factory()() as s:
-        try:
-            principals.check_credentials(s, c.name, request.form.get("password", ""), remote=remote_addr(),
-                                         purpose="signature")
-        except MDMError:
-            s.commit()  # the failure is counted and audited
-            raise
-    return SignRequest(c.name, c.display_name, meaning)
+    return principals.confirm_signature(_factory(), c.name, request.form.get("password", ""),
+                                        meaning if meaning in MEANINGS else "approval", remote=remote_addr())
 
 
 def _form_int(name: str) -> int | None:
