@@ -115,3 +115,26 @@ def test_governance_reload_and_retry_are_audited(client) -> None:
     assert (actions["governance_reload"]["entity_type"], actions["governance_reload"]["actor"]) == (
         "governance_version", "admin")
     assert actions["retry"]["reason"] == "product loaded" and actions["retry"]["actor"] == "steward"
+
+
+def test_an_anchor_kept_outside_shows_entries_cut_from_the_end(app, client, runner, tmp_path) -> None:
+    post(client, "plm", "product", [part("PN-1", G1), part("PN-2", gtin("0401234512346"))])
+    anchor = tmp_path / "anchor.json"
+    made = runner.invoke(cli, ["audit", "anchor", "--out", str(anchor)])
+    assert made.exit_code == 0, made.output
+    kept = json.loads(anchor.read_text())
+    assert kept["seq"] >= 2 and len(kept["hash"]) == 64
+    post(client, "plm", "product", [part("PN-3", gtin("0401234512353"))])  # the trail grows: still fine
+    assert runner.invoke(cli, ["audit", "verify", "--anchor", str(anchor)]).exit_code == 0
+    engine = app.extensions["mdm.engine"]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"))
+        # cutting the newest entries leaves a shorter chain that verifies by itself...
+        conn.execute(text("DELETE FROM audit_event WHERE seq >= :s"), {"s": kept["seq"]})
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER audit_event_append_only"))
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    # ...but not against the anchor
+    cut = runner.invoke(cli, ["audit", "verify", "--anchor", str(anchor)])
+    assert cut.exit_code == 1 and f"BROKEN at entry {kept['seq']}: missing" in cut.output

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent, utcnow
-from .chain import GENESIS, chain, verify_rows
+from .chain import GENESIS, chain, utc_text, verify_rows
 
 AUDIT_LOCK = 0x415544  # "AUD"
 DEFAULT_KEY = "dev-audit-key-not-secret"
@@ -81,3 +81,30 @@ def verify(session: Session, key: bytes | None = None) -> dict[str, Any]:
         return session.scalar(select(AuditEvent.seq).where(AuditEvent.hash == hash_))
 
     return verify_rows(key or audit_key(), rows(session), find)
+
+
+def anchor(session: Session) -> dict[str, Any]:
+    """The chain's head now: how many entries and the newest hash, for an inspector to keep outside the hub.
+
+    The chain proves that nothing inside it was changed, but removing the newest entries (or all of
+    them) leaves a shorter chain that still verifies; an anchor kept elsewhere shows that.
+    """
+    last = session.execute(select(AuditEvent.seq, AuditEvent.hash, AuditEvent.at)
+                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if last is None:
+        return {"entries": 0, "seq": 0, "hash": GENESIS, "at": None}
+    return {"entries": last.seq, "seq": last.seq, "hash": last.hash, "at": utc_text(last.at)}
+
+
+def check_anchor(session: Session, kept: dict[str, Any]) -> dict[str, Any] | None:
+    """None when the chain still holds the anchored entry with its hash; else what is wrong."""
+    seq, hash_ = int(kept.get("seq", 0)), str(kept.get("hash", ""))
+    if seq == 0:
+        return None
+    found = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == seq))
+    if found is None:
+        return {"seq": seq, "problem": "missing",
+                "detail": f"the anchored entry {seq} is gone: the trail was cut back or emptied"}
+    if found != hash_:
+        return {"seq": seq, "problem": "changed", "detail": "the anchored entry's hash differs"}
+    return None

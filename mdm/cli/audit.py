@@ -19,10 +19,12 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--anchor", "anchor_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="an anchor written earlier by `mdm audit anchor`: the chain must still hold that entry")
 @click.pass_context
-def audit_verify(ctx: click.Context, as_json: bool) -> None:
+def audit_verify(ctx: click.Context, as_json: bool, anchor_file: Path | None) -> None:
     """Recompute the hash chain; exit 1 and name the first broken entry if it was tampered with."""
-    from ..audit.log import verify
+    from ..audit.log import check_anchor, verify
     from ..db import get_session
     from ..migrate import require_current
 
@@ -30,6 +32,10 @@ def audit_verify(ctx: click.Context, as_json: bool) -> None:
     require_current(app.extensions["mdm.engine"])
     with app.app_context():
         result = verify(get_session())
+        if anchor_file is not None and result["ok"]:
+            problem = check_anchor(get_session(), json.loads(anchor_file.read_text()))
+            if problem is not None:
+                result = {**result, "ok": False, "first_problem": problem}
     if as_json:
         click.echo(json.dumps(result))
     elif result["ok"]:
@@ -71,3 +77,25 @@ def audit_export(ctx: click.Context, fmt: str, out: Path | None) -> None:
     finally:
         if out:
             fh.close()
+
+
+@audit.command("anchor")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="default: standard output")
+@click.pass_context
+def audit_anchor(ctx: click.Context, out: Path | None) -> None:
+    """Print the chain's head (entry count and newest hash) to keep outside the hub.
+
+    `mdm audit verify --anchor FILE` later shows whether entries were cut from the end.
+    """
+    from ..audit.log import anchor
+    from ..db import get_session
+    from ..migrate import require_current
+
+    app = make_app(ctx)
+    require_current(app.extensions["mdm.engine"])
+    with app.app_context():
+        text = json.dumps(anchor(get_session()))
+    if out:
+        out.write_text(text + "\n")
+    else:
+        click.echo(text)
