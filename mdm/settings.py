@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+    # Reverse proxies in front of the hub whose X-Forwarded-For / -Proto to trust (0: none). Sign-in
+    # limits count per client address: behind a proxy that is not declared, every client is the proxy.
+    "TRUSTED_PROXIES": 0,
     # HMAC key of the audit chain. Set MDM_AUDIT_KEY in production and keep it out of the database:
     # whoever holds it can verify the trail, whoever lacks it cannot forge one that verifies.
     "AUDIT_KEY": "dev-audit-key-not-secret",

@@ -26,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 
 from mdm.auth import principals, roles
 from mdm.models import ApiToken, GoldenRecord, MatchTask, Principal
+from mdm.services import tasks
 
 PASSWORD = "correct horse battery staple"
 STEWARD_WRITES = {"steward.TaskDecision", "steward.TaskAssign", "steward.Merge", "steward.Unmerge", "golden.Golden"}
@@ -124,7 +125,9 @@ class HubClient(FlaskClient):
         with self.application.extensions["mdm.sessionmaker"]() as s:
             if endpoint in ("steward.TaskDecision", "steward.TaskAssign"):
                 task = s.get(MatchTask, view_args["task_id"])
-                return f'"task-{view_args["task_id"]}.r{task.revision if task else 0}"'
+                if task is None:
+                    return f'"task-{view_args["task_id"]}.r0"'
+                return f'"task-{task.id}.r{task.revision}.{tasks.fingerprint(s, task)}"'
             ids = [view_args["golden_id"]] if "golden_id" in view_args else [body.get("survivor"),
                                                                             *(body.get("merged") or [])]
             tags = []

@@ -82,7 +82,8 @@ def test_a_steward_pins_a_value_with_a_signature(app, client, raw_client) -> Non
     assert [(s["signer"], s["meaning"], s["action"]) for s in rec["signatures"]] == [("ana", "responsibility", "pin")]
     # the page was read at version 1; the record is at 2 now: a second post from that page is refused
     stale = c.post(f"/golden/customer/{gid}/pin", data={"csrf_token": csrf_of(page), "field": "name", "value": "Y",
-                                                       "reason": "r", "password": PASSWORD, "version": "1"},
+                                                       "reason": "r", "meaning": "approval", "password": PASSWORD,
+                                                       "version": "1"},
                    follow_redirects=True)
     assert "Precondition failed" in stale.get_data(as_text=True)
     assert client.get(f"/api/v1/golden/customer/{gid}").get_json()["data"]["name"] == "Springfield General"
@@ -133,6 +134,6 @@ def test_lists_paginate(app, client, raw_client) -> None:
     c = signed_in(app, raw_client, "ana", "steward")
     first = c.get("/golden/product").get_data(as_text=True)
     assert first.count('href="/golden/product/PRD-') == 50
-    after = re.search(r'href="\?after=(PRD-\d+)', first).group(1)
+    after = re.search(r'href="/golden/product\?after=(PRD-\d+)', first).group(1)
     second = c.get(f"/golden/product?after={after}").get_data(as_text=True)
     assert second.count('href="/golden/product/PRD-') == 5

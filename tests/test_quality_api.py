@@ -33,7 +33,7 @@ def test_a_lot_waits_in_quarantine_for_its_product_and_retry_accepts_it(client) 
     # resending the same content does not change the verdict by itself...
     assert results(post(client, "mes", "lot", [lot("B1", G1)])) == ["unchanged"]
     # ...a retry does, and it is recorded as a new version
-    retried = client.post("/api/v1/quarantine/retry", json={"domain": "lot"}).get_json()
+    retried = client.post("/api/v1/quarantine/retry", json={"domain": "lot", "reason": "product loaded"}).get_json()
     assert retried["retried"] == 1 and retried["counts"]["created"] == 1
     assert client.get("/api/v1/quarantine").get_json()["items"] == []
     src = client.get("/api/v1/sources/mes/lot/records/B1").get_json()
@@ -44,7 +44,7 @@ def test_a_lot_waits_in_quarantine_for_its_product_and_retry_accepts_it(client) 
 
 def test_retry_without_a_fix_writes_nothing_new(client) -> None:
     post(client, "mes", "lot", [lot("B2", G1, expDate="2023-01-01")])
-    first = client.post("/api/v1/quarantine/retry", json={}).get_json()
+    first = client.post("/api/v1/quarantine/retry", json={"reason": "rules fixed"}).get_json()
     assert first["counts"]["quarantined"] == 1
     src = client.get("/api/v1/sources/mes/lot/records/B2").get_json()
     assert src["version"] == 1  # same reasons: no new version

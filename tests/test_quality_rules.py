@@ -616,7 +616,7 @@ def test_a_retried_lot_resolves_its_product_once_it_exists(client) -> None:
     assert results(post(client, "mes", "lot", [lot])) == ["unchanged"]  # same content, still quarantined
     product_id = _product_ids(client, [plm_part("PN-1", G1)])[G1]
 
-    retried = client.post("/api/v1/quarantine/retry", json={"domain": "lot", "rule": "lot.product"})
+    retried = client.post("/api/v1/quarantine/retry", json={"domain": "lot", "rule": "lot.product", "reason": "r"})
     assert retried.status_code == 200, retried.get_json()
     assert retried.get_json()["counts"]["created"] == 1
     assert client.get("/api/v1/quarantine").get_json()["items"] == []

@@ -7,6 +7,7 @@ is bound by hash to the golden version it signs and shown with that version.
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -130,7 +131,25 @@ def test_golden_and_task_carry_etags(client) -> None:
     g = client.get(f"/api/v1/golden/customer/{candidate}")
     assert g.headers["ETag"] == f'"{candidate}.v{g.get_json()["version"]}"'
     t = client.get(f"/api/v1/tasks/{task['id']}")
-    assert t.headers["ETag"] == f'"task-{task["id"]}.r{task["revision"]}"'
+    assert re.fullmatch(rf'"task-{task["id"]}\.r{task["revision"]}\.[0-9a-f]{{12}}"', t.headers["ETag"])
+
+
+@pytest.mark.parametrize("change", ["pin", "merge elsewhere"])
+def test_a_decision_on_a_task_whose_records_changed_is_412(client, app, change) -> None:
+    """The task's ETag covers the records it shows: a stale decision cannot land on records never seen."""
+    candidate, own, task = review_task(client)
+    tag = client.get(f"/api/v1/tasks/{task['id']}").headers["ETag"]
+    if change == "pin":
+        ok(client.patch(f"/api/v1/golden/customer/{candidate}", json={"pins": {"name": "SGH"}, "reason": "r"}))
+    else:
+        third = golden_id(client, "crm", [dict(OTHER, Id="Z-9")])
+        ok(client.post("/api/v1/golden/customer/merge", json={"survivor": third, "merged": [candidate],
+                                                              "reason": "ben's merge"}))
+    assert client.get(f"/api/v1/tasks/{task['id']}").headers["ETag"] != tag
+    before = snapshot(client, app, [own])
+    problem(client.post(f"/api/v1/tasks/{task['id']}/decision", headers={**ANA, "If-Match": tag},
+                        json={"decision": "merge", "reason": "same"}), 412)
+    assert snapshot(client, app, [own]) == before
 
 
 @pytest.mark.parametrize("if_match, status", [("-", 428), ('"CUS-00000001.v0"', 412), ("*", 428)])

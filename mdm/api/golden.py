@@ -8,7 +8,10 @@ from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..auth.http import actor
+from ..auth.http import actor, current_caller
+from ..auth.masking import sensitive_fields
+from ..auth.principals import Forbidden
+from ..auth.roles import clearance
 from ..db import get_session
 from ..errors import UnknownDomain
 from ..governance import DOMAINS, current
@@ -46,6 +49,10 @@ class GoldenList(MethodView):
         _domain(domain)
         limit = min(args["limit"], current_app.config["MAX_PAGE_SIZE"])
         idents = {k: args[k] for k in IDENTIFIER_FILTERS if args.get(k)}
+        hidden = sensitive_fields(current(), clearance(current_caller().role), domain) & set(idents)
+        if hidden:
+            # a masked value must not be confirmable by searching for it
+            raise Forbidden(f"your role has no clearance to search by {', '.join(sorted(hidden))}")
         rows = svc.list_golden(get_session(), current(), domain, status=args.get("status"), after=args.get("after"),
                                limit=limit + 1, updated_since=to_utc(args.get("updated_since")), identifier=idents)
         page = rows[:limit]

@@ -196,7 +196,8 @@ class RetryRequestSchema(Schema):
     site = fields.String()
     rule = fields.String()
     keys = fields.List(fields.String(), validate=validate.Length(min=1, max=10_000))
-    reason = fields.String(metadata={"description": "why the records are retried (kept with the runs)"})
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                           metadata={"description": "why the records are retried (kept in the audit trail)"})
 
 
 class RetryResultSchema(Schema):

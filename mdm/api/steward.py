@@ -190,7 +190,8 @@ class Task(MethodView):
         """One task with both sides and the explanation."""
         session = get_session()
         task = tasks.get_task(session, task_id)
-        return tasks.task_view(session, task, full=True), {"ETag": etags.task_etag(task.id, task.revision)}
+        return tasks.task_view(session, task, full=True), {
+            "ETag": etags.task_etag(task.id, task.revision, tasks.fingerprint(session, task))}
 
 
 @blp.route("/tasks/<int:task_id>/decision")
@@ -218,7 +219,9 @@ class TaskAssign(MethodView):
         """Assign a task to a steward (null: unassign)."""
         out = steward.assign(_factory(), task_id, body["assignee"], actor=actor(), revision=body.get("revision"),
                              expect_revision=etags.expected_revision(task_id))
-        return out, {"ETag": etags.task_etag(out["id"], out["revision"])}
+        session = get_session()
+        shown = tasks.fingerprint(session, tasks.get_task(session, task_id))
+        return out, {"ETag": etags.task_etag(out["id"], out["revision"], shown)}
 
 
 @blp.route("/golden/<string:domain>/merge")

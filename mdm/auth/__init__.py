@@ -12,5 +12,10 @@ from flask import Flask
 def init_app(app: Flask) -> None:
     from . import http, web
 
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     http.init_app(app)
     app.register_blueprint(web.bp)

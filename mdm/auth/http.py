@@ -138,16 +138,20 @@ def finish(response: Response) -> Response:
     headers.setdefault("X-Frame-Options", "DENY")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    if request.path.startswith("/auth/"):
-        headers.setdefault("Cache-Control", "no-store")
-    if request.path.startswith(API_PREFIX) and request.endpoint not in ("api-docs.openapi_swagger_ui",):
+    if request.path.startswith(API_PREFIX) and request.endpoint != "api-docs.openapi_swagger_ui":
         headers.setdefault("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
         if caller is not None:
             headers.setdefault("Cache-Control", "no-store")
-    else:
-        # Swagger UI and the sign-in page: own scripts and styles, inline bootstrap of Swagger UI
+    elif request.endpoint == "api-docs.openapi_swagger_ui":
+        # Swagger UI bootstraps itself with an inline script
         headers.setdefault("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline'; "
                            "style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'")
+    else:
+        # console and sign-in pages: no script at all, own styles; personal data must not be cached
+        headers.setdefault("Content-Security-Policy", "default-src 'self'; script-src 'none'; img-src 'self' data:; "
+                           "frame-ancestors 'none'; form-action 'self'")
+        if request.endpoint != "console.static":
+            headers.setdefault("Cache-Control", "no-store")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response

@@ -255,30 +255,52 @@ def caller_for_principal(p: Principal, via: str) -> Caller:
     return Caller(p.id, p.name, p.kind, p.role, p.system, p.display_name, via)
 
 
-def throttled(session: Session, name: str, remote: str) -> bool:
+def throttled(session: Session, key: str, remote: str, *, per_address: bool) -> bool:
+    """Too many recent failures: for this key from this address (or from anywhere, for signatures),
+    or from this address for any name.
+
+    Counting a sign-in name per address means a stranger cannot lock a steward out by failing under
+    her name from elsewhere; the per-address count stops one address from guessing many names.
+    """
     since = utcnow() - WINDOW
-    by_name = session.scalar(select(func.count()).select_from(SignInFailure).where(
-        SignInFailure.name == name, SignInFailure.at >= since)) or 0
+    q = select(func.count()).select_from(SignInFailure).where(SignInFailure.name == key, SignInFailure.at >= since)
+    if per_address:
+        q = q.where(SignInFailure.remote == remote)
+    by_key = session.scalar(q) or 0
     by_remote = session.scalar(select(func.count()).select_from(SignInFailure).where(
-        SignInFailure.remote == remote, SignInFailure.at >= since)) or 0
-    return by_name >= MAX_FAILURES_PER_NAME or by_remote >= MAX_FAILURES_PER_REMOTE
+        SignInFailure.remote == remote, SignInFailure.at >= since)) if per_address else 0
+    return by_key >= MAX_FAILURES_PER_NAME or (by_remote or 0) >= MAX_FAILURES_PER_REMOTE
+
+
+def _audit_once(session: Session, action: str, name: str, remote: str) -> None:
+    """One throttling entry per name and window: a flood of refused attempts does not flood the trail."""
+    from ..models import AuditEvent
+
+    since = utcnow() - WINDOW
+    seen = session.scalar(select(AuditEvent.seq).where(
+        AuditEvent.entity_type == "principal", AuditEvent.entity_id == (name or "?"), AuditEvent.action == action,
+        AuditEvent.at >= since).limit(1))
+    if seen is None:
+        append_audit(session, [audit_entry(name or "?", action, "principal", name or "?",
+                                           context={"remote": remote})])
 
 
 def check_credentials(session: Session, name: str, password: str, *, remote: str,
                       purpose: str = "sign_in") -> Principal:
     """The active user `name` if `password` is theirs; every failure is counted and audited.
 
-    The caller commits, also on failure (the failure record is the point): this function flushes the
-    failure and the audit entry before raising.
+    Sign-in failures count per name and address; signature failures (the person is already
+    authenticated) per name alone. The caller commits, also on failure (the failure record is the
+    point): this function flushes the failure and the audit entry before raising.
 
     Raises:
-        TooManyAttempts: too many recent failures for this name or address.
+        TooManyAttempts: too many recent failures.
         AuthenticationFailed: unknown name, wrong password, disabled or passwordless principal.
     """
-    name = (name or "")[:128]
-    if throttled(session, name, remote):
-        append_audit(session, [audit_entry(name or "?", f"{purpose}_throttled", "principal", name or "?",
-                                           context={"remote": remote})])
+    name = (name or "")[:100]
+    key = name if purpose == "sign_in" else f"{purpose}:{name}"
+    if throttled(session, key, remote, per_address=purpose == "sign_in"):
+        _audit_once(session, f"{purpose}_throttled", name, remote)
         session.flush()
         raise TooManyAttempts(f"too many failed attempts for {name!r}; try again in "
                               f"{int(WINDOW.total_seconds() // 60)} minutes")
@@ -289,7 +311,7 @@ def check_credentials(session: Session, name: str, password: str, *, remote: str
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or p is None or not p.active or p.password_hash is None:
-        session.add(SignInFailure(name=name, remote=remote[:64]))
+        session.add(SignInFailure(name=key, remote=remote[:64]))
         append_audit(session, [audit_entry(name or "?", f"{purpose}_failed", "principal", name or "?",
                                            context={"remote": remote})])
         session.flush()

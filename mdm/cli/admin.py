@@ -18,6 +18,7 @@ from . import cli, make_app
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the API (development server; use gunicorn 'mdm.wsgi:app' in production)."""
+    from ..demo.accounts import refuse_outside_demo
     from ..settings import SettingsError, require_secrets
 
     app = make_app(ctx, LINEAGE_BACKGROUND=True)
@@ -26,6 +27,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     _ensure_schema(app)
+    refuse_outside_demo(app)
     click.echo(f"meddev-mdm on http://{host}:{port}/api/v1/docs  (database: {_safe_url(app)})")
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
@@ -99,14 +101,14 @@ def demo(ctx: click.Context, seed: int, scale: int, do_serve: bool, host: str, p
     click.echo("loaded: " + ", ".join(f"{k} {v}" for k, v in totals.items()))
     from ..demo.work import leave_work
 
-    accounts.ensure(app.extensions["mdm.sessionmaker"])  # the steward who signs the demo merge
+    signins = accounts.ensure(app.extensions["mdm.sessionmaker"])  # the steward signs the demo merge
     with app.app_context():
         work = leave_work(app.extensions["mdm.sessionmaker"], gov)
     click.echo(f"steward work: {work['review']} near-duplicate customers sent to review"
                + (f", one merged into {work['merged_into']} by the demo steward" if work["merged_into"] else ""))
     click.echo(f"database: {_safe_url(app)}")
     click.echo(f"console: http://{host}:{port}/  (sign in with a demo account; API tokens valid 30 days)")
-    for a in accounts.ensure(app.extensions["mdm.sessionmaker"]):
+    for a in signins:
         click.echo(f"  {a['role']:8} name {a['name']:8} password {a['password']:22} token {a['token']}")
     click.echo(f"  e.g. curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v1/golden/product")
     if do_serve:

@@ -69,13 +69,13 @@ def require(permission: str) -> principals.Caller:
     c = caller()
     if c is None:
         abort(401)
+    if request.method == "POST" and not csrf_ok():  # before anything is written, even an audit entry
+        abort(400, gettext("The form expired; please reload the page and try again."))
     if not roles.allowed(c.role, permission):
         with current_app.extensions["mdm.sessionmaker"]() as s:
             principals.record_denied(s, c, request.method, request.path, f"the {c.role} role lacks {permission}")
             s.commit()
         abort(403)
-    if request.method == "POST" and not csrf_ok():
-        abort(400, gettext("The form expired; please reload the page and try again."))
     return c
 
 
@@ -96,6 +96,21 @@ def signed_in() -> Any:
     if caller() is None and request.endpoint != "console.static":
         return redirect(url_for("auth.sign_in_form", next=request.full_path.rstrip("?")))
     return None
+
+
+# Words the pages show from data (domains, statuses, roles, meanings, results, classifications):
+# translated when known, shown as they are otherwise (gettext on arbitrary data would be unsafe).
+TERMS = frozenset({
+    "product", "lot", "equipment", "supplier", "customer", "open", "closed", "active", "merged", "retired",
+    "deleted", "quarantined", "source", "consumer", "steward", "auditor", "admin", "review", "approval",
+    "responsibility", "merge", "not_a_match", "created", "linked", "unchanged", "rejected", "public", "internal",
+    "personal", "confidential", "all",
+})
+
+
+def term(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return gettext(text) if text in TERMS else text
 
 
 def label(domain: str, field: str) -> str:
@@ -119,5 +134,5 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _console_globals() -> dict[str, Any]:
         return {"caller": caller if request.blueprint in ("console", "auth") else (lambda: None),
-                "may": may, "csrf_token": csrf_token, "label": label, "current_locale": locale,
+                "may": may, "csrf_token": csrf_token, "label": label, "term": term, "current_locale": locale,
                 "languages": LANGUAGES}

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 
 from ..auth import principals
 from ..auth.http import remote_addr
-from ..errors import MDMError
+from ..errors import MDMError, PreconditionRequired, ValidationFailed
 from ..governance import current
 from ..lineage import emitter as lineage_emitter
 from ..services import quarantine, steward
@@ -28,14 +28,40 @@ def _factory() -> Any:
 
 
 def _sign(c: principals.Caller) -> SignRequest:
-    meaning = request.form.get("meaning", "approval")
-    return principals.confirm_signature(_factory(), c.name, request.form.get("password", ""),
-                                        meaning if meaning in MEANINGS else "approval", remote=remote_addr())
+    meaning = request.form.get("meaning", "")
+    if meaning not in MEANINGS:
+        raise ValidationFailed(gettext("Choose what your signature means."))
+    return principals.confirm_signature(_factory(), c.name, request.form.get("password", ""), meaning,
+                                        remote=remote_addr())
 
 
-def _form_int(name: str) -> int | None:
+def _typed(domain: str, field: str, text: str) -> Any:
+    """A pinned value from a text box, read as the dictionary's type for the field."""
+    f = current().domains[domain].fields.get(field)
+    kind = f.type if f else "string"
+    try:
+        if kind == "integer":
+            return int(text.strip())
+        if kind == "number":
+            return float(text.strip())
+        if kind == "boolean":
+            word = text.strip().lower()
+            if word in ("true", "yes", "y", "1"):
+                return True
+            if word in ("false", "no", "n", "0"):
+                return False
+            raise ValueError(text)
+    except ValueError:
+        raise ValidationFailed(gettext("%(value)s is not a %(kind)s.", value=text, kind=kind)) from None
+    return text
+
+
+def _form_int(name: str) -> int:
+    """The version or revision the page showed; without it the post is refused (the API's 428)."""
     value = request.form.get(name, "")
-    return int(value) if value.isdigit() else None
+    if not value.isdigit() or len(value) > 18:
+        raise PreconditionRequired(gettext("The form does not say which version you saw; reload the page."))
+    return int(value)
 
 
 def _done(back: str, work: Any) -> Response:
@@ -59,10 +85,10 @@ def decide(task_id: int) -> Response:
     back = url_for("console.task_page", task_id=task_id)
 
     def work() -> str | tuple[str, str]:
+        expect = (_form_int("revision"), request.form.get("shown") or "")
         sign = _sign(c)
         out = steward.decide(_factory(), current(), task_id, request.form.get("decision", ""), actor=c.name,
-                             reason=request.form.get("reason"), sign=sign,
-                             expect_revision=_form_int("revision"))
+                             reason=request.form.get("reason"), sign=sign, expect_revision=expect)
         view = out["task_view"]
         if "merge" in out:
             survivor = out["merge"]["survivor"]
@@ -80,12 +106,12 @@ def pin(domain: str, golden_id: str) -> Response:
     def work() -> str:
         field = request.form.get("field", "")
         release = request.form.get("release") == "1"
-        sign = _sign(c)
-        pins = {} if release else {field: request.form.get("value", "")}
         version = _form_int("version")
+        sign = _sign(c)
+        pins = {} if release else {field: _typed(domain, field, request.form.get("value", ""))}
         steward.set_pins(_factory(), current(), domain, golden_id, pins=pins, release=[field] if release else [],
                          actor=c.name, reason=request.form.get("reason"), sign=sign,
-                         expect={golden_id: version} if version is not None else None)
+                         expect={golden_id: version})
         return gettext("Released %(field)s.", field=field) if release else gettext("Pinned %(field)s.", field=field)
     return _done(back, work)
 
@@ -96,12 +122,12 @@ def unmerge(domain: str, golden_id: str) -> Response:
     back = url_for("console.golden_page", domain=domain, golden_id=golden_id)
 
     def work() -> str:
-        sign = _sign(c)
         version = _form_int("version")
+        sign = _sign(c)
         out = steward.unmerge_record(_factory(), current(), domain, golden_id, request.form.get("system", ""),
                                      request.form.get("source_key", ""), actor=c.name,
                                      reason=request.form.get("reason"), sign=sign,
-                                     expect={golden_id: version} if version is not None else None)
+                                     expect={golden_id: version})
         return gettext("%(key)s now belongs to %(id)s.", key=request.form.get("source_key", ""), id=out["target"])
     return _done(back, work)
 

@@ -19,7 +19,7 @@ from ..models import AuditEvent, GoldenRecord, MatchTask, SourceRecord
 from ..services import golden as golden_svc
 from ..services import quality, quarantine, tasks
 from ..services.steward import pins_of
-from . import bp, caller, require
+from . import bp, caller, may, require
 from .svg import bars, lineage_svg
 
 PAGE = 50
@@ -46,15 +46,22 @@ def _domain(domain: str) -> str:
 @bp.get("/")
 def dashboard() -> str:
     require("self")
+    # each section only for roles that may read it through the API too
+    counts, open_tasks, held, summary = None, None, None, None
     with _session() as s:
-        counts = dict(s.execute(select(GoldenRecord.domain, func.count()).where(GoldenRecord.status == "active")
-                                .group_by(GoldenRecord.domain)).all())
-        open_tasks = s.scalar(select(func.count()).select_from(MatchTask).where(MatchTask.status == "open"))
-        held = s.scalar(select(func.count()).select_from(SourceRecord).where(SourceRecord.status == "quarantined"))
-        summary = quality.summary(s, last_runs=8)
-    rates = [(d["domain"], d["pass_rate"] or 0.0) for d in summary["domains"]]
-    return render_template("console/dashboard.html", counts=counts, domains=DOMAINS, open_tasks=open_tasks or 0,
-                           quarantined=held or 0, summary=summary, chart=bars(rates))
+        if may("golden.read"):
+            counts = dict(s.execute(select(GoldenRecord.domain, func.count()).where(GoldenRecord.status == "active")
+                                    .group_by(GoldenRecord.domain)).all())
+        if may("task.read"):
+            open_tasks = s.scalar(select(func.count()).select_from(MatchTask).where(MatchTask.status == "open")) or 0
+        if may("quarantine.read"):
+            held = s.scalar(select(func.count()).select_from(SourceRecord)
+                            .where(SourceRecord.status == "quarantined")) or 0
+        if may("quality.read"):
+            summary = quality.summary(s, last_runs=8)
+    rates = [(d["domain"], d["pass_rate"] or 0.0) for d in summary["domains"]] if summary else []
+    return render_template("console/dashboard.html", counts=counts, domains=DOMAINS, open_tasks=open_tasks,
+                           quarantined=held, summary=summary, chart=bars(rates))
 
 
 @bp.get("/tasks")
@@ -92,6 +99,7 @@ def task_page(task_id: int) -> str:
         except MDMError:
             abort(404)
         view = tasks.task_view(s, task, full=True)
+        view["shown"] = tasks.fingerprint(s, task)
     domain = view["domain"]
     view = _visible(view, domain)
     comparisons, total = _comparisons(view.get("explanation"))
@@ -175,7 +183,7 @@ def quarantine_page() -> str:
                                             system=args["system"], rule=args["rule"],
                                             after=request.args.get("after", type=int) or 0, limit=PAGE)
     return render_template("console/quarantine.html", items=[_visible(i, i["domain"]) for i in items],
-                           next_after=next_after, filters=args, domains=DOMAINS, systems=sorted(current().systems))
+                           next_after=next_after, filters={k: v for k, v in args.items() if v}, domains=DOMAINS, systems=sorted(current().systems))
 
 
 @bp.get("/audit")
@@ -191,7 +199,8 @@ def audit_page() -> str:
         rows = s.scalars(q.order_by(AuditEvent.seq).limit(PAGE + 1)).all()
         items = [audit_view(r) for r in rows[:PAGE]]
         checked = verify_chain(s) if request.args.get("verify") else None
-    return render_template("console/audit.html", items=items, filters=filters, checked=checked,
+    return render_template("console/audit.html", items=items, filters={k: v for k, v in filters.items() if v},
+                           checked=checked,
                            next_after=items[-1]["seq"] if len(rows) > PAGE else None)
 
 

@@ -2,15 +2,17 @@
 
 A signature names the signer's printed name, the date and time and the meaning (review, approval,
 responsibility), and is written in the same transaction as the golden version it signs. Its
-`record_hash` covers the manifest and that version's status, data and provenance, so neither can be
-changed, nor the signature moved to another record, without `valid` turning false where the version
-is shown. Each signature is also an audit entry, inside the hash chain.
+`record_hash` is an HMAC (the audit key, kept out of the database) over the manifest and that
+version's status, data and provenance, so neither can be changed, nor the signature moved to another
+record, without `valid` turning false where the version is shown. Each signature is also an audit
+entry, inside the hash chain.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from .. import jsonutil
 from ..audit import append as append_audit
+from ..audit.log import audit_key
 from ..audit.log import entry as audit_entry
 from ..errors import ValidationFailed
 from ..models import GoldenRecord, GoldenVersion, Signature, iso, to_utc, utcnow
@@ -43,9 +46,11 @@ class SignRequest:
 
 
 def _hash(golden_id: str, version: GoldenVersion, manifest: dict[str, Any]) -> str:
+    # keyed like the audit chain: whoever can write the database but lacks the key cannot move a
+    # signature to another record or re-date it and have it verify
     body = {"golden_id": golden_id, "version": version.version, "status": version.status, "data": version.data,
             "provenance": version.provenance, "manifest": manifest}
-    return hashlib.sha256(jsonutil.canonical(body)).hexdigest()
+    return hmac.new(audit_key(), jsonutil.canonical(body), hashlib.sha256).hexdigest()
 
 
 def _manifest(sig: Signature) -> dict[str, Any]:

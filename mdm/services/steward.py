@@ -55,9 +55,16 @@ def check_versions(s: Session, expect: dict[str, int] | None) -> None:
                                      "decide on what it holds now")
 
 
-def check_revision(task: Any, expect: int | None) -> None:
-    if expect is not None and task.revision != expect:
-        raise PreconditionFailed(f"task {task.id} is at revision {task.revision}, not {expect}: read it again")
+def check_revision(s: Session, task: Any, expect: tuple[int, str | None] | None) -> None:
+    """Refuse (412) when the task, or a record it shows, changed since the steward read it."""
+    if expect is None:
+        return
+    revision, shown = expect
+    if task.revision != revision:
+        raise PreconditionFailed(f"task {task.id} is at revision {task.revision}, not {revision}: read it again")
+    if shown is not None and shown != tasks.fingerprint(s, task):
+        raise PreconditionFailed(f"a record task {task.id} shows has changed since you read it (merged, pinned or "
+                                 "updated): read the task again")
 
 
 def _sign(s: Session, sign: SignRequest | None, action: str, golden_ids: list[str | None], why: str,
@@ -101,10 +108,10 @@ def unmerge_record(factory: sessionmaker, gov: Governance, domain: str, golden_i
 
 
 def assign(factory: sessionmaker, task_id: int, assignee: str | None, *, actor: str,
-           revision: int | None = None, expect_revision: int | None = None) -> dict[str, Any]:
+           revision: int | None = None, expect_revision: tuple[int, str | None] | None = None) -> dict[str, Any]:
     def work(s: Session) -> dict[str, Any]:
         task = tasks.get_task(s, task_id, lock=True)
-        check_revision(task, expect_revision)
+        check_revision(s, task, expect_revision)
         tasks.check_open(task, revision)
         before = task.assignee
         task.assignee = assignee or None
@@ -118,7 +125,7 @@ def assign(factory: sessionmaker, task_id: int, assignee: str | None, *, actor: 
 
 def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, *, actor: str, reason: str | None,
            candidate: str | None = None, revision: int | None = None, sign: SignRequest | None = None,
-           expect_revision: int | None = None) -> dict[str, Any]:
+           expect_revision: tuple[int, str | None] | None = None) -> dict[str, Any]:
     """Close a review task: `merge` the two sides, or `not_a_match` (remembered: wins over later scores)."""
     why = tasks.require_reason(reason)
     tasks.check_decision(decision)
@@ -127,7 +134,7 @@ def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, 
     def work(s: Session) -> dict[str, Any]:
         task = tasks.get_task(s, task_id, lock=True)
         tasks.check_open(task, revision)
-        check_revision(task, expect_revision)
+        check_revision(s, task, expect_revision)
         if candidate is not None and candidate not in task.candidate_ids:
             raise ValidationFailed(f"{candidate} is not a candidate of task {task.id}",
                                    {"candidate": list(task.candidate_ids)})

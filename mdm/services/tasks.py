@@ -72,6 +72,23 @@ def _side(session: Session, golden_id: str) -> dict[str, Any]:
     return out
 
 
+def fingerprint(session: Session, task: MatchTask) -> str:
+    """What the task shows now: its sides' (resolved) golden ids and versions, in a few characters.
+
+    Part of the task's ETag, so a decision made on a page that showed other records (a side was
+    merged elsewhere, pinned or updated since) is refused instead of landing on records never seen.
+    """
+    import hashlib
+
+    shown = []
+    for gid in [task.golden_id, *task.candidate_ids]:
+        if gid:
+            now = resolve(session, gid)
+            version = session.scalar(select(GoldenRecord.version).where(GoldenRecord.id == now))
+            shown.append(f"{gid}>{now}@{version}")
+    return hashlib.sha256("|".join(shown).encode()).hexdigest()[:12]
+
+
 def resolve(session: Session, golden_id: str) -> str:
     """The record a (possibly merged) golden id answers for now."""
     seen: set[str] = set()
