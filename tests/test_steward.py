@@ -698,3 +698,18 @@ def test_record_level_lineage_names_the_pin_and_its_steward(client) -> None:
     assert name["steward"]["actor"] == "ana" and name["steward"]["reason"] == "legal name"
     assert {"id": "steward:ana", "type": "steward", "actor": "ana"} in graph["nodes"]
     assert graph["fields"]["city"]["system"] == "crm"
+
+
+def test_one_chunk_with_a_fuzzy_review_and_an_identifier_conflict(client) -> None:
+    """Both kinds of task in one write (found at 100,000 records: the conflict task has no score)."""
+    acme = {"vendorId": "V-1", "companyName": "Acme Medical Devices", "gln": gln("401234500001"),
+            "dunsNumber": "150483782", "addressLine1": "Industriestrasse 5", "city": "Berlin", "postalCode": "10115",
+            "countryCode": "DE"}
+    post(client, "supplier-portal", "supplier", [acme])
+    conflict = {**acme, "vendorId": "V-2", "gln": gln("401234500002")}  # same DUNS, another GLN
+    near = {k: v for k, v in acme.items() if k not in ("gln", "dunsNumber")}
+    near.update(vendorId="V-3", addressLine1="Industriestrasse 50", postalCode="10119")  # scores 0.63
+    body = post(client, "supplier-portal", "supplier", [near, conflict])
+    assert results(body) == ["review", "review"]
+    found = tasks(client, domain="supplier")
+    assert sorted(t["score"] is None for t in found) == [False, True]

@@ -579,8 +579,10 @@ class _Chunk:
                 for (k, sc, v), g in self.new_claims
             ])
         if self.tasks:
+            # one executemany needs the same keys in every row: identifier-conflict tasks have no score
             s.execute(insert(table(MatchTask)), [
-                {**_resolve(t, real), "source_record_id": sr_ids.get(k) if k else None} for k, t in self.tasks
+                {"score": None, **_resolve(t, real), "source_record_id": sr_ids.get(k) if k else None}
+                for k, t in self.tasks
             ])
         if self.rejected:
             s.execute(insert(table(RejectedRecord)), self.rejected)
