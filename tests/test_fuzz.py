@@ -44,10 +44,12 @@ def _token(app, case) -> str:
         endpoint, view_args = None, {}
     token = token_for(app, endpoint, method, view_args)
     with app.extensions["mdm.sessionmaker"]() as s:
-        if principals.caller_for_token(s, token) is None:
-            # a generated DELETE /tokens/{id} or PATCH /principals/{name} may have revoked it
-            app.extensions["test.tokens"].clear()
-            token = token_for(app, endpoint, method, view_args)
+        alive = principals.caller_for_token(s, token) is not None
+    # (outside that session: on SQLite it holds the write lock, and token_for writes)
+    if not alive:
+        # a generated DELETE /tokens/{id} or PATCH /principals/{name} may have revoked it
+        app.extensions["test.tokens"].clear()
+        token = token_for(app, endpoint, method, view_args)
     return token
 
 
