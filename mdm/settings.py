@@ -109,6 +109,11 @@ def content_extra(config: Mapping[str, Any]) -> list[str]:
 
 def _check(config: dict[str, Any]) -> None:
     content_extra(config)
+    proxies = config.get("TRUSTED_PROXIES")
+    if isinstance(proxies, bool) or not str(proxies).isdigit():
+        raise SettingsError(f"TRUSTED_PROXIES must be 0 or a positive whole number (MDM_TRUSTED_PROXIES), "
+                            f"not {proxies!r}")
+    config["TRUSTED_PROXIES"] = int(proxies)
     for name in INTEGER_SETTINGS:
         value = config[name]
         try:

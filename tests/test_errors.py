@@ -129,7 +129,8 @@ def test_unreachable_database_is_503(tmp_path) -> None:
     assert app.test_client().get("/readyz").status_code == 503
 
 
-@pytest.mark.parametrize("name, value", [("MAX_BATCH_RECORDS", "lots"), ("INGEST_CHUNK_SIZE", 0)])
+@pytest.mark.parametrize("name, value", [("MAX_BATCH_RECORDS", "lots"), ("INGEST_CHUNK_SIZE", 0),
+                                         ("TRUSTED_PROXIES", "two"), ("TRUSTED_PROXIES", -1)])
 def test_bad_settings_are_refused_with_their_name(name, value) -> None:
     from mdm import create_app
     from mdm.settings import SettingsError

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth import principals, roles
 from ..auth.http import csrf_ok, csrf_token
+from ..errors import MDMError
 from ..governance import current
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
@@ -89,6 +90,12 @@ def error_page(exc: HTTPException) -> tuple[str, int]:
     code = exc.code or 500
     detail = details.get(code) or exc.description or ""
     return render_template("console/error.html", code=code, title=titles.get(code, exc.name), detail=detail), code
+
+
+@bp.errorhandler(MDMError)
+def refused_page(exc: MDMError) -> tuple[str, int]:
+    """The hub's own errors (an unknown record or task: 404) as a page."""
+    return render_template("console/error.html", code=exc.status, title=exc.title, detail=exc.detail), exc.status
 
 
 @bp.before_request

@@ -17,6 +17,7 @@ from ..auth import principals
 from ..auth.http import remote_addr
 from ..errors import MDMError, PreconditionRequired, ValidationFailed
 from ..governance import current
+from ..governance.transforms import TRANSFORMS, TransformError
 from ..lineage import emitter as lineage_emitter
 from ..services import quarantine, steward
 from ..services.signatures import MEANINGS, SignRequest
@@ -36,24 +37,17 @@ def _sign(c: principals.Caller) -> SignRequest:
 
 
 def _typed(domain: str, field: str, text: str) -> Any:
-    """A pinned value from a text box, read as the dictionary's type for the field."""
+    """A pinned value from a text box, read as the dictionary's type by the mappings' own converters."""
     f = current().domains[domain].fields.get(field)
-    kind = f.type if f else "string"
+    convert = TRANSFORMS.get(f.type) if f and f.type in ("integer", "number", "boolean") else None
+    if convert is None:
+        return text
+    if not text.strip():
+        raise ValidationFailed(gettext("Give a value, or release the pin instead."))
     try:
-        if kind == "integer":
-            return int(text.strip())
-        if kind == "number":
-            return float(text.strip())
-        if kind == "boolean":
-            word = text.strip().lower()
-            if word in ("true", "yes", "y", "1"):
-                return True
-            if word in ("false", "no", "n", "0"):
-                return False
-            raise ValueError(text)
-    except ValueError:
-        raise ValidationFailed(gettext("%(value)s is not a %(kind)s.", value=text, kind=kind)) from None
-    return text
+        return convert.apply(text, None)
+    except TransformError as exc:
+        raise ValidationFailed(str(exc)) from None
 
 
 def _form_int(name: str) -> int:

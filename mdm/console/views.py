@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from ..audit.log import verify as verify_chain
 from ..audit.log import view as audit_view
 from ..auth import masking, roles
-from ..errors import MDMError
+from ..db import get_session
 from ..governance import DOMAINS, current
 from ..lineage import graph
 from ..models import AuditEvent, GoldenRecord, MatchTask, SourceRecord
@@ -23,10 +22,6 @@ from . import bp, caller, may, require
 from .svg import bars, lineage_svg
 
 PAGE = 50
-
-
-def _session() -> Session:
-    return current_app.extensions["mdm.sessionmaker"]()
 
 
 def _visible(value: Any, domain: str | None) -> Any:
@@ -48,17 +43,17 @@ def dashboard() -> str:
     require("self")
     # each section only for roles that may read it through the API too
     counts, open_tasks, held, summary = None, None, None, None
-    with _session() as s:
-        if may("golden.read"):
-            counts = dict(s.execute(select(GoldenRecord.domain, func.count()).where(GoldenRecord.status == "active")
-                                    .group_by(GoldenRecord.domain)).all())
-        if may("task.read"):
-            open_tasks = s.scalar(select(func.count()).select_from(MatchTask).where(MatchTask.status == "open")) or 0
-        if may("quarantine.read"):
-            held = s.scalar(select(func.count()).select_from(SourceRecord)
-                            .where(SourceRecord.status == "quarantined")) or 0
-        if may("quality.read"):
-            summary = quality.summary(s, last_runs=8)
+    s = get_session()
+    if may("golden.read"):
+        counts = dict(s.execute(select(GoldenRecord.domain, func.count()).where(GoldenRecord.status == "active")
+                                .group_by(GoldenRecord.domain)).all())
+    if may("task.read"):
+        open_tasks = s.scalar(select(func.count()).select_from(MatchTask).where(MatchTask.status == "open")) or 0
+    if may("quarantine.read"):
+        held = s.scalar(select(func.count()).select_from(SourceRecord)
+                        .where(SourceRecord.status == "quarantined")) or 0
+    if may("quality.read"):
+        summary = quality.summary(s, last_runs=8)
     rates = [(d["domain"], d["pass_rate"] or 0.0) for d in summary["domains"]] if summary else []
     return render_template("console/dashboard.html", counts=counts, domains=DOMAINS, open_tasks=open_tasks,
                            quarantined=held, summary=summary, chart=bars(rates))
@@ -70,10 +65,10 @@ def task_list() -> str:
     status = request.args.get("status", "open")
     domain = request.args.get("domain") or None
     after = request.args.get("after", type=int)
-    with _session() as s:
-        rows = tasks.list_tasks(s, status=status if status in ("open", "closed", "all") else "open", domain=domain
-                                if domain in DOMAINS else None, assignee=None, after=after, limit=PAGE + 1)
-        items = [tasks.task_view(s, t) for t in rows[:PAGE]]
+    s = get_session()
+    rows = tasks.list_tasks(s, status=status if status in ("open", "closed", "all") else "open", domain=domain
+                            if domain in DOMAINS else None, assignee=None, after=after, limit=PAGE + 1)
+    items = [tasks.task_view(s, t) for t in rows[:PAGE]]
     return render_template("console/tasks.html", items=items, status=status, domain=domain, domains=DOMAINS,
                            next_after=items[-1]["id"] if len(rows) > PAGE else None)
 
@@ -93,13 +88,10 @@ def _comparisons(explanation: dict[str, Any] | None) -> tuple[list[dict[str, Any
 @bp.get("/tasks/<int:task_id>")
 def task_page(task_id: int) -> str:
     require("task.read")
-    with _session() as s:
-        try:
-            task = tasks.get_task(s, task_id)
-        except MDMError:
-            abort(404)
-        view = tasks.task_view(s, task, full=True)
-        view["shown"] = tasks.fingerprint(s, task)
+    s = get_session()
+    task = tasks.get_task(s, task_id)
+    view = tasks.task_view(s, task, full=True)
+    view["shown"] = tasks.fingerprint(s, task)
     domain = view["domain"]
     view = _visible(view, domain)
     comparisons, total = _comparisons(view.get("explanation"))
@@ -119,10 +111,10 @@ def golden_list(domain: str) -> str:
     _domain(domain)
     after = request.args.get("after") or None
     status = request.args.get("status") or None
-    with _session() as s:
-        rows = golden_svc.list_golden(s, current(), domain, status=status, after=after, limit=PAGE + 1,
-                                      updated_since=None, identifier={})
-        items = [golden_svc.golden_view(r) for r in rows[:PAGE]]
+    s = get_session()
+    rows = golden_svc.list_golden(s, current(), domain, status=status, after=after, limit=PAGE + 1,
+                                  updated_since=None, identifier={})
+    items = [golden_svc.golden_view(r) for r in rows[:PAGE]]
     gov_fields = list(current().domains[domain].fields)[:5]
     return render_template("console/golden_list.html", domain=domain, items=_visible(items, domain),
                            columns=gov_fields, status=status,
@@ -144,16 +136,13 @@ def _diffs(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def golden_page(domain: str, golden_id: str) -> str:
     require("golden.read")
     _domain(domain)
-    with _session() as s:
-        try:
-            rec = golden_svc.get_golden(s, domain, golden_id)
-        except MDMError:
-            abort(404)
-        version = golden_svc.version_at(s, rec)
-        view = golden_svc.golden_view(rec, version)
-        versions = golden_svc.history(s, rec)
-        sources = golden_svc.sources_of(s, rec.id)
-        pins = pins_of(s, rec.id)
+    s = get_session()
+    rec = golden_svc.get_golden(s, domain, golden_id)
+    version = golden_svc.version_at(s, rec)
+    view = golden_svc.golden_view(rec, version)
+    versions = golden_svc.history(s, rec)
+    sources = golden_svc.sources_of(s, rec.id)
+    pins = pins_of(s, rec.id)
     view = _visible(view, domain)
     return render_template("console/golden.html", domain=domain, rec=view, history=_diffs(_visible(versions, domain)),
                            sources=sources, pins=_visible(pins, domain),
@@ -165,11 +154,8 @@ def golden_page(domain: str, golden_id: str) -> str:
 def lineage_page(domain: str, golden_id: str) -> str:
     require("lineage.read")
     _domain(domain)
-    with _session() as s:
-        try:
-            lin = graph.golden_lineage(s, current(), domain, golden_id, request.args.get("version", type=int))
-        except MDMError:
-            abort(404)
+    s = get_session()
+    lin = graph.golden_lineage(s, current(), domain, golden_id, request.args.get("version", type=int))
     lin = _visible(lin, domain)
     return render_template("console/lineage.html", domain=domain, lin=lin, svg=lineage_svg(lin))
 
@@ -178,10 +164,10 @@ def lineage_page(domain: str, golden_id: str) -> str:
 def quarantine_page() -> str:
     require("quarantine.read")
     args = {k: (request.args.get(k) or None) for k in ("domain", "system", "rule")}
-    with _session() as s:
-        items, next_after = quarantine.page(s, domain=args["domain"] if args["domain"] in DOMAINS else None,
-                                            system=args["system"], rule=args["rule"],
-                                            after=request.args.get("after", type=int) or 0, limit=PAGE)
+    s = get_session()
+    items, next_after = quarantine.page(s, domain=args["domain"] if args["domain"] in DOMAINS else None,
+                                        system=args["system"], rule=args["rule"],
+                                        after=request.args.get("after", type=int) or 0, limit=PAGE)
     return render_template("console/quarantine.html", items=[_visible(i, i["domain"]) for i in items],
                            next_after=next_after, filters={k: v for k, v in args.items() if v}, domains=DOMAINS, systems=sorted(current().systems))
 
@@ -191,14 +177,14 @@ def audit_page() -> str:
     require("audit.read")
     filters = {k: (request.args.get(k) or None) for k in ("actor", "action", "entity_id")}
     after = request.args.get("after", type=int) or 0
-    with _session() as s:
-        q = select(AuditEvent).where(AuditEvent.seq > after)
-        for name, value in filters.items():
-            if value:
-                q = q.where(getattr(AuditEvent, name) == value)
-        rows = s.scalars(q.order_by(AuditEvent.seq).limit(PAGE + 1)).all()
-        items = [audit_view(r) for r in rows[:PAGE]]
-        checked = verify_chain(s) if request.args.get("verify") else None
+    s = get_session()
+    q = select(AuditEvent).where(AuditEvent.seq > after)
+    for name, value in filters.items():
+        if value:
+            q = q.where(getattr(AuditEvent, name) == value)
+    rows = s.scalars(q.order_by(AuditEvent.seq).limit(PAGE + 1)).all()
+    items = [audit_view(r) for r in rows[:PAGE]]
+    checked = verify_chain(s) if request.args.get("verify") else None
     return render_template("console/audit.html", items=items, filters={k: v for k, v in filters.items() if v},
                            checked=checked,
                            next_after=items[-1]["seq"] if len(rows) > PAGE else None)
