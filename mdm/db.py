@@ -6,6 +6,12 @@ writers queue instead of failing half-way; PostgreSQL needs the `[postgres]` ext
 
 from __future__ import annotations
 
+import logging
+import os
+import sqlite3
+import threading
+import time
+import weakref
 from typing import Any
 
 from flask import Flask, g
@@ -15,6 +21,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import jsonutil
 from .errors import MDMError
+
+log = logging.getLogger(__name__)
+
+# SQLite copies its write-ahead log back into the database file every 1,000 pages by default, in
+# the transaction that happens to cross the mark: that commit waits 10-30 ms for the copy and its
+# fsync. A thread of the process does it instead; SQLite's own check stays as a backstop for a
+# thread that fell behind, at a much larger size.
+CHECKPOINT_EVERY_S = 0.5
+BACKSTOP_PAGES = 16_384
 
 
 class DatabaseError(MDMError):
@@ -41,7 +56,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_deserializer", jsonutil.loads)
     if backend == "sqlite":
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
-        _sqlite_setup(engine)
+        database = make_url(url).database
+        file = database if database and database != ":memory:" and not database.startswith("file:") else None
+        _sqlite_setup(engine, _Checkpointer(engine, file) if file else None)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -51,7 +68,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         ) from exc
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine, checkpointer: _Checkpointer | None) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy emit BEGIN itself (see "begin" below) instead of pysqlite's lazy BEGIN.
@@ -61,6 +78,9 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=60000")
+        if checkpointer is not None:
+            cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
+            checkpointer.ensure_running()
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -68,6 +88,51 @@ def _sqlite_setup(engine: Engine) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can fail
         # with SQLITE_BUSY without waiting, which would break a batch half-way.
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class _Checkpointer:
+    """Checkpoints one SQLite database's write-ahead log from a daemon thread while its engine lives.
+
+    PASSIVE never waits for readers or writers: it copies what it can, and the writer after a
+    complete copy starts the log from the beginning again.
+    """
+
+    def __init__(self, engine: Engine, path: str) -> None:
+        self._engine = weakref.ref(engine)
+        self.path = path
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        # a forked worker (gunicorn --preload) inherits the engine but not the thread
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid != os.getpid():
+                self._pid = os.getpid()
+                threading.Thread(target=self._run, name="mdm-sqlite-checkpoint", daemon=True).start()
+
+    def _run(self) -> None:
+        wal = self.path + "-wal"
+        seen = None
+        while self._engine() is not None and self._pid == os.getpid():
+            time.sleep(CHECKPOINT_EVERY_S)
+            if not os.path.exists(self.path):
+                return  # removed with its folder (a test's, a scratch copy)
+            try:
+                # the log is rewritten from its start after a complete checkpoint, so its size
+                # says nothing about what is pending: a change since the last look does
+                stat = os.stat(wal)
+                if (stat.st_mtime_ns, stat.st_size) == seen:
+                    continue
+                seen = (stat.st_mtime_ns, stat.st_size)
+                conn = sqlite3.connect(self.path, timeout=1)
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                finally:
+                    conn.close()
+            except (OSError, sqlite3.Error) as exc:
+                log.debug("checkpoint of %s skipped: %s", self.path, exc)
 
 
 def init_app(app: Flask) -> None:

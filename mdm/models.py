@@ -214,7 +214,7 @@ class MatchKey(Base):
     """
 
     __tablename__ = "match_key"
-    __table_args__ = (Index("ix_match_key_domain_key", "domain", "key"),)
+    __table_args__ = (Index("ix_match_key_domain_key_source", "domain", "key", "source_record_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(32))

@@ -250,3 +250,30 @@ def test_capped_keys_are_reported_on_the_record(app) -> None:
     last = summary.results[-1]
     warning = [r for r in last.reasons if r["rule"] == "blocking_cap"]
     assert warning and "name_tokens=hospital mercy" in warning[0]["message"]
+
+
+def test_only_a_bounded_shortlist_is_scored(app) -> None:
+    """Many stored records share a key: only `candidates` of them are scored, those sharing the most
+    keys first, and the explanation says how many were left out."""
+    from mdm.demo.export_files import to_source
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+    short = dataclasses.replace(gov, rules={**gov.rules, "customer": dataclasses.replace(
+        gov.rules["customer"], match=dataclasses.replace(gov.rules["customer"].match, candidates=2))})
+
+    def org(key: str, city: str, postal: str) -> dict[str, Any]:
+        return to_source(gov, "crm", "customer", key, {
+            "party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
+            "street_number": "5", "postal_code": postal, "city": city, "country": "US"})
+
+    decoys = [org(f"D{i}", f"Town {i}", f"9000{i}") for i in range(5)]
+    stored = Ingestor(factory, short, "crm", "customer").run([org("TRUE", "Springfield", "12345")])
+    Ingestor(factory, short, "crm", "customer").run(decoys)
+    true_golden = stored.results[0].golden_id
+    result = Ingestor(factory, short, "crm", "customer").run([org("NEW", "Springfield", "12345")]).results[0]
+    assert (result.result, result.golden_id) == ("linked", true_golden)
+    with factory() as s:
+        xref = s.scalars(select(XrefEvent).where(XrefEvent.golden_id == true_golden)
+                         .order_by(XrefEvent.id.desc())).first()
+    # the decoys share the name tokens only; the true record shares name, city and street too
+    assert xref.explanation["compared"] == 2 and xref.explanation["not_scored"] == 4

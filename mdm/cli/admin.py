@@ -19,6 +19,7 @@ from . import cli, make_app
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Serve the API (development server; use gunicorn 'mdm.wsgi:app' in production)."""
     from ..demo.accounts import refuse_outside_demo
+    from ..process import settle_heap
     from ..settings import SettingsError, require_secrets
 
     app = make_app(ctx, LINEAGE_BACKGROUND=True)
@@ -29,6 +30,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     _ensure_schema(app)
     refuse_outside_demo(app)
     click.echo(f"meddev-mdm on http://{host}:{port}/api/v1/docs  (database: {_safe_url(app)})")
+    settle_heap()
     app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 
@@ -113,6 +115,9 @@ def demo(ctx: click.Context, seed: int, scale: int, do_serve: bool, host: str, p
     click.echo(f"  e.g. curl -H 'Authorization: Bearer <token>' http://{host}:{port}/api/v1/golden/product")
     if do_serve:
         click.echo(f"API docs: http://{host}:{port}/api/v1/docs")
+        from ..process import settle_heap
+
+        settle_heap()
         app.run(host=host, port=port, threaded=True, use_reloader=False)
 
 

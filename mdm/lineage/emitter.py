@@ -25,12 +25,12 @@ from typing import Any
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent, RunState
-from openlineage.client.serde import Serde
 from sqlalchemy.orm import sessionmaker
 
 from ..governance.model import Governance
 from ..models import LineageEvent, utcnow
 from .events import run_event, steward_event
+from .serialize import to_dict
 
 log = logging.getLogger(__name__)
 
@@ -157,8 +157,21 @@ class LineageEmitter:
             True when the transport accepted the event. Failures are logged, counted in `failures`
             and kept on the stored row (`delivered` False, `error`).
         """
-        client: OpenLineageClient | None = None
-        error: str | None = None
+        return self.emit_all([event])
+
+    def emit_all(self, events: list[RunEvent]) -> bool:
+        """Send `events` in order, then store them in one transaction; True when all were delivered."""
+        rows = [(event, self._send(event)) for event in events]
+        # stored once the outcomes are known: one short transaction for the lot
+        stored = self._store(rows)
+        failed = sum(error is not None or not stored for _, error in rows)
+        if failed:
+            with self._lock:
+                self.failures += failed
+        return all(error is None for _, error in rows)
+
+    def _send(self, event: RunEvent) -> str | None:
+        """Hand `event` to the client: None, or why it was not delivered."""
         try:
             client = self.client
             # The client adds its own facets (run tags, configured environment variables) while
@@ -168,35 +181,30 @@ class LineageEmitter:
             client.add_source_code_location_facet(event)
         except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
             error = f"cannot configure the OpenLineage client: {type(exc).__name__}: {exc}"
-            client = None
-        if client is not None:
+        else:
             try:
                 client.emit(event)
+                return None
             except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
                 error = f"{type(exc).__name__}: {exc}"
-        if error is not None:
-            log.warning("lineage event %s %s of run %s not delivered: %s", event.job.name,
-                        _state(event), event.run.runId, error)
-        # stored once the outcome is known: one short transaction per event
-        row_id = self._store(event, error)
-        if error is not None or row_id is None:
-            with self._lock:
-                self.failures += 1
-        return error is None
+        log.warning("lineage event %s %s of run %s not delivered: %s", event.job.name,
+                    _state(event), event.run.runId, error)
+        return error
 
-    def _store(self, event: RunEvent, error: str | None) -> int | None:
+    def _store(self, rows: list[tuple[RunEvent, str | None]]) -> bool:
         try:
-            row = LineageEvent(run_uuid=event.run.runId, event_type=_state(event) or "OTHER",
-                               job_namespace=event.job.namespace, job_name=event.job.name,
-                               event_time=_parse_time(event.eventTime), event=Serde.to_dict(event),
-                               delivered=error is None, error=error)
             with self.factory() as session:
-                session.add(row)
+                session.add_all([
+                    LineageEvent(run_uuid=event.run.runId, event_type=_state(event) or "OTHER",
+                                 job_namespace=event.job.namespace, job_name=event.job.name,
+                                 event_time=_parse_time(event.eventTime), event=to_dict(event),
+                                 delivered=error is None, error=error)
+                    for event, error in rows])
                 session.commit()
-                return row.id
+                return True
         except Exception:
-            log.exception("cannot store lineage event of run %s", event.run.runId)
-            return None
+            log.exception("cannot store lineage events of run %s", rows[0][0].run.runId if rows else None)
+            return False
 
     # -- convenience -----------------------------------------------------------------------------
 
@@ -208,17 +216,30 @@ class LineageEmitter:
 
     def ingest_completed(self, run_uuid: str, system: str, domain: str, *,
                          stats: Iterable[Mapping[str, Any]] | None, counts: Mapping[str, int] | None,
-                         event_time: dt.datetime | None = None, gov: Governance | None = None) -> bool:
-        """COMPLETE of an ingest run, with its per-rule rows and its counts."""
-        return self.emit(run_event(gov or self.gov, RunState.COMPLETE, run_uuid, system, domain,
-                                   event_time or utcnow(), stats=stats, counts=counts))
+                         event_time: dt.datetime | None = None, gov: Governance | None = None,
+                         started_at: dt.datetime | None = None) -> bool:
+        """COMPLETE of an ingest run, with its per-rule rows and its counts; preceded by its START
+        when `started_at` is given (a run whose START was not sent when it began)."""
+        gov = gov or self.gov
+        complete = run_event(gov, RunState.COMPLETE, run_uuid, system, domain, event_time or utcnow(),
+                             stats=stats, counts=counts)
+        return self.emit_all(self._started(gov, run_uuid, system, domain, started_at) + [complete])
 
     def ingest_failed(self, run_uuid: str, system: str, domain: str, error: str | BaseException, *,
                       stats: Iterable[Mapping[str, Any]] | None = None, counts: Mapping[str, int] | None = None,
-                      event_time: dt.datetime | None = None, gov: Governance | None = None) -> bool:
-        """FAIL of an ingest run, with the error (an exception also gives its stack trace)."""
-        return self.emit(run_event(gov or self.gov, RunState.FAIL, run_uuid, system, domain,
-                                   event_time or utcnow(), stats=stats, counts=counts, error=error))
+                      event_time: dt.datetime | None = None, gov: Governance | None = None,
+                      started_at: dt.datetime | None = None) -> bool:
+        """FAIL of an ingest run, with the error (an exception also gives its stack trace); preceded
+        by its START when `started_at` is given."""
+        gov = gov or self.gov
+        fail = run_event(gov, RunState.FAIL, run_uuid, system, domain, event_time or utcnow(),
+                         stats=stats, counts=counts, error=error)
+        return self.emit_all(self._started(gov, run_uuid, system, domain, started_at) + [fail])
+
+    @staticmethod
+    def _started(gov: Governance, run_uuid: str, system: str, domain: str,
+                 started_at: dt.datetime | None) -> list[RunEvent]:
+        return [] if started_at is None else [run_event(gov, RunState.START, run_uuid, system, domain, started_at)]
 
     def steward_action(self, action: str, run_uuid: str, golden_id: str, domain: str, actor: str,
                        reason: str | None, event_time: dt.datetime | None = None) -> bool:

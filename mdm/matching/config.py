@@ -16,6 +16,7 @@ from .comparators import COMPARATORS
 from .keys import KEY_METHODS
 
 DEFAULT_CAP = 1000
+DEFAULT_CANDIDATES = 50
 DEFAULT_PRIOR = 0.01
 DEFAULT_TF_MINIMUM = 0.0001
 
@@ -78,6 +79,7 @@ class MatchConfig:
     identifiers: tuple[str, ...] = ()
     keys: tuple[BlockingKey, ...] = ()
     cap: int = DEFAULT_CAP
+    candidates: int = DEFAULT_CANDIDATES  # stored records scored per incoming record at most
     comparisons: tuple[Comparison, ...] = ()
     prior: float = DEFAULT_PRIOR
     link: float = 1.0
@@ -121,6 +123,7 @@ def build(raw: dict[str, Any] | None, fields: set[str] | None, problem: Callable
         problem("$.match.thresholds", "review must not be above link")
     return MatchConfig(
         identifiers=tuple(raw.get("identifiers", ())), keys=tuple(keys), cap=blocking.get("cap", DEFAULT_CAP),
+        candidates=blocking.get("candidates", DEFAULT_CANDIDATES),
         comparisons=tuple(comparisons), prior=raw.get("prior", DEFAULT_PRIOR), link=thresholds["link"],
         review=thresholds["review"], tf_minimum=raw.get("tf_minimum", DEFAULT_TF_MINIMUM),
     )

@@ -3,7 +3,8 @@
 Keys are strings `<key name>=<value>` (prefixed with `@<site>/` in site-bound domains, so that lots
 and machines only meet candidates of their own site), `tf.<comparison>=<value>` for term
 frequencies, and `*` (one per record: the size of the domain). Every read is `domain = ? AND key IN
-(...)` on an index; a key held by more records than the cap is skipped, never read.
+(...)` on an index; a key held by more records than the cap is skipped, never read. The index
+covers (domain, key, source record), so finding who holds a key reads no table rows.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ..models import MatchKey, MatchKeyCount, SourceRecord
+from ..models import MatchKey, MatchKeyCount, SourceRecord, SourceVersion
 from ..services.bulk import table
 from . import normalise
 from .config import MatchConfig
@@ -63,21 +64,30 @@ def counts(session: Session, domain: str, keys: set[str]) -> dict[str, int]:
     return out
 
 
-def candidates(session: Session, domain: str, keys: set[str]) -> dict[str, list[tuple[int, str]]]:
-    """(source record id, golden id) of the live source records holding each key."""
-    out: dict[str, list[tuple[int, str]]] = defaultdict(list)
-    if not keys:
-        return out
-    mk, sr = MatchKey, SourceRecord
+def holders(session: Session, domain: str, keys: set[str]) -> dict[str, list[int]]:
+    """Source record ids holding each key, read from the covering index alone (no table rows)."""
+    out: dict[str, list[int]] = defaultdict(list)
+    mk = MatchKey
     ordered = sorted(keys)
     for i in range(0, len(ordered), 5000):
-        for key, sid, golden in session.execute(
-            select(mk.key, mk.source_record_id, sr.golden_id)
-            .join(sr, sr.id == mk.source_record_id)
-            .where(mk.domain == domain, mk.key.in_(ordered[i:i + 5000]), sr.status != "deleted",
-                   sr.golden_id.is_not(None))
+        for key, sid in session.execute(
+            select(mk.key, mk.source_record_id).where(mk.domain == domain, mk.key.in_(ordered[i:i + 5000]))
         ):
-            out[key].append((sid, str(golden)))
+            out[key].append(sid)
+    return out
+
+
+def members(session: Session, sids: list[int]) -> dict[int, tuple[str, str, str, dict[str, Any]]]:
+    """(golden id, system, source key, accepted payload) of those of `sids` that are live and linked."""
+    sr, sv = SourceRecord, SourceVersion
+    out = {}
+    for i in range(0, len(sids), 5000):
+        for sid, golden, system, key, payload in session.execute(
+            select(sr.id, sr.golden_id, sr.system, sr.source_key, sv.payload)
+            .join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version))
+            .where(sr.id.in_(sids[i:i + 5000]), sr.status != "deleted", sr.golden_id.is_not(None))
+        ):
+            out[sid] = (str(golden), system, key, payload)
     return out
 
 

@@ -1,7 +1,7 @@
 """Candidates for incoming records and their scores against each golden record, a batch at a time.
 
-`prepare` reads everything a batch needs in a few indexed queries (key counts, key holders, their
-accepted payloads); `rank` then works in memory. Records decided earlier in the same batch are added
+`prepare` reads everything a batch needs in a few indexed queries (key counts, key holders, the
+accepted payloads of a bounded shortlist per record); `rank` then works in memory. Records decided earlier in the same batch are added
 with `add_local`, so duplicates that arrive together find each other. A golden record scores as its
 best-matching member: a record is compared with the source records it shares a blocking key with.
 """
@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import SourceRecord, SourceVersion
 from . import index
 from .config import MatchConfig
 from .scoring import Scored, score
@@ -46,6 +45,7 @@ class Ranking:
     candidates: list[Candidate] = field(default_factory=list)
     capped: list[str] = field(default_factory=list)  # blocking keys skipped as over-frequent
     compared: int = 0
+    not_scored: int = 0  # stored records sharing a key that were not shortlisted
 
 
 class Matcher:
@@ -60,6 +60,8 @@ class Matcher:
         self.local: dict[str, list[_Member]] = defaultdict(list)
         self.local_counts: Counter[str] = Counter()
         self._keys: dict[int, tuple[dict[str, Any], list[str]]] = {}
+        # id(payload) -> (payload, shortlisted source record ids, how many were left out)
+        self._shortlists: dict[int, tuple[dict[str, Any], set[int], int]] = {}
 
     def keys_of(self, payload: dict[str, Any], site: str | None) -> list[str]:
         """Blocking keys of `payload`, computed once per record of the batch."""
@@ -69,7 +71,13 @@ class Matcher:
         return found[1]
 
     def prepare(self, records: list[tuple[dict[str, Any], str | None]]) -> None:
-        """Read the keys, counts and candidate payloads the given (payload, site) pairs need."""
+        """Read the keys, counts and candidate payloads the given (payload, site) pairs need.
+
+        Each record scores at most `cfg.candidates` stored source records: those sharing the most
+        of its blocking keys, rarer keys first. Who holds a key comes from the index alone; only
+        the shortlisted records' payloads are read, so the work per record stays bounded however
+        large the domain grows.
+        """
         blocking: set[str] = set()
         tf: set[str] = set()
         for payload, site in records:
@@ -77,26 +85,33 @@ class Matcher:
             tf.update(index.tf_keys(self.cfg, payload))
         self.counts = index.counts(self.session, self.domain, blocking | tf | {index.TOTAL})
         usable = {k for k in blocking if self.counts.get(k, 0) <= self.cfg.cap}
-        found = index.candidates(self.session, self.domain, usable)
-        sids = sorted({sid for rows in found.values() for sid, _ in rows})
-        payloads = self._payloads(sids)
-        for key, rows in found.items():
-            for sid, golden in rows:
-                if sid in payloads:
-                    system, source_key, payload = payloads[sid]
+        held = index.holders(self.session, self.domain, usable)
+        wanted: set[int] = set()
+        for payload, site in records:
+            chosen, left = self._shortlist(self.keys_of(payload, site), held)
+            self._shortlists[id(payload)] = (payload, chosen, left)
+            wanted |= chosen
+        found = index.members(self.session, sorted(wanted))
+        for key, sids in held.items():
+            for sid in sids:
+                if sid in found:
+                    golden, system, source_key, payload = found[sid]
                     self.holders[key].append(_Member(golden, system, source_key, payload, sid))
 
-    def _payloads(self, sids: list[int]) -> dict[int, tuple[str, str, dict[str, Any]]]:
-        sr, sv = SourceRecord, SourceVersion
-        out = {}
-        for i in range(0, len(sids), 5000):
-            for sid, system, key, payload in self.session.execute(
-                select(sr.id, sr.system, sr.source_key, sv.payload)
-                .join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version))
-                .where(sr.id.in_(sids[i:i + 5000]))
-            ):
-                out[sid] = (system, key, payload)
-        return out
+    def _shortlist(self, keys: list[str], held: dict[str, list[int]]) -> tuple[set[int], int]:
+        """The stored records to score for a record with `keys`, and how many sharing a key were left out."""
+        shared: Counter[int] = Counter()
+        rarity: dict[int, float] = defaultdict(float)
+        for key in keys:
+            sids = held.get(key, ())
+            for sid in sids:
+                shared[sid] += 1
+                rarity[sid] += 1 / len(sids)
+        if len(shared) <= self.cfg.candidates:
+            return set(shared), 0
+        # most keys shared first, then rarer keys; the newest record breaks the last ties
+        ranked = sorted(shared, key=lambda sid: (-shared[sid], -rarity[sid], -sid))
+        return set(ranked[:self.cfg.candidates]), len(ranked) - self.cfg.candidates
 
     def add_local(self, golden_id: str, system: str, source_key: str, payload: dict[str, Any], site: str | None) -> None:
         """Make a record decided in this batch a candidate for the records after it."""
@@ -120,6 +135,10 @@ class Matcher:
         ranking = Ranking()
         best: dict[str, Candidate] = {}
         seen: set[tuple[str, str]] = set()
+        listed = self._shortlists.get(id(payload))
+        chosen = None  # a payload prepare() did not see (none so far) is scored against every holder
+        if listed is not None and listed[0] is payload:
+            chosen, ranking.not_scored = listed[1], listed[2]
         for key in self.keys_of(payload, site):
             if self.counts.get(key, 0) + self.local_counts[key] > self.cfg.cap:
                 ranking.capped.append(key)
@@ -127,6 +146,8 @@ class Matcher:
             for m in (*self.holders.get(key, ()), *self.local.get(key, ())):
                 ref = (m.system, m.source_key)
                 if ref in seen or ref in skip_sources or m.golden_id in skip_goldens:
+                    continue
+                if chosen is not None and m.source_id is not None and m.source_id not in chosen:
                     continue
                 seen.add(ref)
                 scored = score(self.cfg, payload, m.payload, self.frequency)

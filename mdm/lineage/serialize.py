@@ -1,0 +1,57 @@
+"""OpenLineage events as JSON-ready dicts: what the client's `Serde.to_dict` gives, in one pass.
+
+`Serde.to_dict` walks an event twice with generic recursion (`attr.asdict`, then
+`remove_nulls_and_enums`), about 1.5 ms for an ingest event on the benchmark machine: as much as
+the rest of a single-record upsert's lineage. The hub stores every event it sends, so it converts
+each one itself. The rules are Serde's: attrs instances become dicts of their attributes, None
+values are dropped, enums become their values, dates their ISO form, UUIDs strings, and inside
+lists empty dicts are dropped too. `tests/test_lineage_serialize.py` holds the two to equality.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from enum import Enum
+from typing import Any
+
+__all__ = ["to_dict"]
+
+
+def to_dict(event: Any) -> dict[str, Any]:
+    out = _convert(event)
+    if not isinstance(out, dict):
+        raise TypeError(f"not an event: {type(event).__name__}")
+    return out
+
+
+def _convert(obj: Any) -> Any:
+    fields = getattr(type(obj), "__attrs_attrs__", None)
+    if fields is not None:
+        out = {}
+        for a in fields:
+            value = _convert(getattr(obj, a.name))
+            if value is not None:
+                out[a.name] = value
+        return out
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj.value if isinstance(obj, Enum) else obj
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            value = _convert(v)
+            if value is not None:
+                out[k] = value  # keys as they are, as Serde leaves them
+        return out
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        items = (_convert(v) for v in obj if v is not None)
+        return [v for v in items if v is not None and v != {}]
+    if isinstance(obj, Enum):
+        return obj.value
+    if isinstance(obj, dt.date):
+        return obj.isoformat()
+    if isinstance(obj, uuid.UUID):
+        return str(obj)
+    if type(obj).__name__ == "int64":  # numpy, as Serde allows
+        return int(obj)
+    return obj
