@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import _empty_tables
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from mdm.demo.generator import generate
 from mdm.matching.config import MatchConfig, build
@@ -277,3 +277,35 @@ def test_only_a_bounded_shortlist_is_scored(app) -> None:
                          .order_by(XrefEvent.id.desc())).first()
     # the decoys share the name tokens only; the true record shares name, city and street too
     assert xref.explanation["compared"] == 2 and xref.explanation["not_scored"] == 4
+
+
+def test_a_record_bridging_several_unmergeable_golden_records_raises_one_task(app) -> None:
+    """Three hospitals of one name and address but different GLNs stay apart; a fourth record
+    without a GLN scores above link with all three: linked to the best, one task names the others."""
+    from mdm.demo.export_files import to_source
+    from mdm.identifiers import gs1_check_digit
+    from mdm.models import MatchTask
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+
+    def org(key: str, gln: str | None) -> dict[str, Any]:
+        data = {"party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
+                "street_number": "5", "postal_code": "12345", "city": "Springfield", "country": "US",
+                "email": "desk@mercy.example"}
+        if gln:
+            data["gln"] = gln + gs1_check_digit(gln)
+        return to_source(gov, "crm", "customer", key, data)
+
+    goldens = [Ingestor(factory, gov, "crm", "customer").run([org(f"H{i}", f"40123450000{i}")]).results[0].golden_id
+               for i in range(3)]
+    assert len(set(goldens)) == 3
+    with factory() as s:
+        before = s.scalar(select(func.count()).select_from(MatchTask))
+    result = Ingestor(factory, gov, "crm", "customer").run([org("NOGLN", None)]).results[0]
+    assert result.result == "linked" and result.golden_id in goldens
+    with factory() as s:
+        tasks = s.scalars(select(MatchTask).where(MatchTask.id > 0).order_by(MatchTask.id)).all()[before:]
+    (task,) = tasks
+    assert task.golden_id == result.golden_id
+    assert sorted(task.candidate_ids) == sorted(set(goldens) - {result.golden_id})
+    assert task.explanation["kind"] == "bridge" and set(task.explanation["refused"]) == set(task.candidate_ids)

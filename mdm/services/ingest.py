@@ -665,11 +665,13 @@ class _Chunk:
 
     def _merge_bridge(self, survivor: str, others: list[str], key: str, explanation: dict[str, Any]) -> None:
         """A record scored above link with several golden records: they are one entity, unless a
-        steward decided otherwise or their identifiers differ (then a task asks)."""
+        steward decided otherwise or their identifiers differ (then one review task asks about all
+        the refused ones: in a large hub a common name can meet dozens)."""
         from .merge import MergeRefused, merge_goldens
         from .tasks import resolve
 
         result = next((r for r in self.results if r.source_key == key and r.result == "linked"), None)
+        refused: dict[str, str] = {}
         for other in others:
             # an earlier bridge of this chunk may have merged either side already
             survivor, other = resolve(self.session, survivor), resolve(self.session, other)
@@ -685,17 +687,23 @@ class _Chunk:
                               gov_version_id=self.ing.gov_version_id, run_id=self.run_id, automatic=True)
                 outcome = {"rule": "bridge", "severity": "info", "message": f"{other} merged into {survivor}"}
             except MergeRefused as exc:
+                refused[other] = str(exc)
                 outcome = {"rule": "bridge", "severity": "warning",
                            "message": f"{other} not merged into {survivor}: {exc}; a review task asks"}
-                st = self.state.get(key)
-                self.session.add(MatchTask(
-                    domain=self.domain, golden_id=other, candidate_ids=[survivor], reason=str(exc),
-                    source_record_id=st.id if st else None,
-                    explanation={"kind": "bridge", "detail": str(exc), **explanation},
-                    score=explanation.get("probability"), status="open",
-                    governance_version_id=self.ing.gov_version_id, created_at=self.now))
             if result is not None:
                 result.reasons.insert(1, outcome)
+        if refused:
+            st = self.state.get(key)
+            first = next(iter(refused.values()))
+            reason = first if len(refused) == 1 else (
+                f"{self.ing.system}/{key} matched {len(refused) + 1} golden records above the link threshold "
+                f"that were not merged automatically; first: {first}")
+            self.session.add(MatchTask(
+                domain=self.domain, golden_id=survivor, candidate_ids=sorted(refused), reason=reason,
+                source_record_id=st.id if st else None,
+                explanation={"kind": "bridge", "detail": reason, "refused": refused, **explanation},
+                score=explanation.get("probability"), status="open",
+                governance_version_id=self.ing.gov_version_id, created_at=self.now))
 
     def _audit_context(self) -> dict[str, Any]:
         return {"run": self.ing.run_uuid, "governance_version_id": self.ing.gov_version_id}
