@@ -44,6 +44,7 @@ from openlineage.client.facet_v2 import (
 
 from .. import __version__
 from ..governance.model import DomainMapping, Governance
+from . import serialize
 
 INTEGRATION = "MDM"
 ENGINE = "meddev-mdm"
@@ -106,9 +107,13 @@ def run_event(gov: Governance, event_type: str | RunState, run_uuid: str, system
     if state is RunState.COMPLETE and counts is not None:
         output_facets["outputStatistics"] = output_statistics_output_dataset.OutputStatisticsOutputDatasetFacet(
             rowCount=counts.get("created", 0) + counts.get("linked", 0), producer=producer)
-    source_facets: dict[str, DatasetFacet] = {"schema": _source_schema(gov, mapping)}
-    golden_facets: dict[str, DatasetFacet] = {"schema": _golden_schema(gov, domain),
-                                              "columnLineage": _column_lineage(gov, mapping, in_ns, in_name)}
+    # START names the job and its datasets; what describes them (schemas, column lineage, quality
+    # assertions, statistics) comes with COMPLETE or FAIL, which consumers merge into the run. It is
+    # the same for every run of the job, so it is built once per governance, system and domain.
+    source_facets: dict[str, DatasetFacet] | None = None
+    golden_facets: dict[str, DatasetFacet] | None = None
+    if state is not RunState.START:
+        source_facets, golden_facets = _static_facets(gov, system, domain)
 
     run_facets = _engine(producer)
     if state is RunState.START:
@@ -124,6 +129,29 @@ def run_event(gov: Governance, event_type: str | RunState, run_uuid: str, system
         outputs=[OutputDataset(namespace=gov.hub_namespace, name=golden_dataset_name(domain),
                                facets=golden_facets, outputFacets=output_facets or None)],
     )
+
+
+_STATIC: dict[tuple[int, str, str], tuple[Governance, dict[str, DatasetFacet], dict[str, DatasetFacet]]] = {}
+
+
+def _static_facets(gov: Governance, system: str,
+                   domain: str) -> tuple[dict[str, DatasetFacet], dict[str, DatasetFacet]]:
+    """(source dataset facets, golden dataset facets) of the job: built and converted once, shared by
+    every event of it afterwards (read-only; the dicts handed out are fresh)."""
+    key = (id(gov), system, domain)
+    hit = _STATIC.get(key)
+    if hit is None or hit[0] is not gov:  # the entry holds `gov`, so its id is not reused meanwhile
+        if len(_STATIC) > 256:
+            _STATIC.clear()
+        mapping = gov.mappings[(system, domain)]
+        in_ns, in_name = gov.systems[system].namespace, source_dataset_name(system, domain)
+        source: dict[str, DatasetFacet] = {"schema": _source_schema(gov, mapping)}
+        golden: dict[str, DatasetFacet] = {"schema": _golden_schema(gov, domain),
+                                           "columnLineage": _column_lineage(gov, mapping, in_ns, in_name)}
+        for facet in (*source.values(), *golden.values()):
+            serialize.remember(facet)
+        hit = _STATIC[key] = (gov, source, golden)
+    return dict(hit[1]), dict(hit[2])
 
 
 def steward_event(gov: Governance, action: str, run_uuid: str, golden_id: str, domain: str,

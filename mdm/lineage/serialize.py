@@ -15,7 +15,18 @@ import uuid
 from enum import Enum
 from typing import Any
 
-__all__ = ["to_dict"]
+__all__ = ["remember", "to_dict"]
+
+# id(facet) -> (facet, its dict): facets that every event of a job repeats (schemas, column
+# lineage) are converted once. The entry holds the facet, so its id cannot be reused meanwhile.
+_MEMO: dict[int, tuple[Any, Any]] = {}
+
+
+def remember(facet: Any) -> None:
+    """Convert `facet` once; events holding this very object then reuse the result (never mutate either)."""
+    if len(_MEMO) > 4096:
+        _MEMO.clear()
+    _MEMO[id(facet)] = (facet, _convert(facet))
 
 
 def to_dict(event: Any) -> dict[str, Any]:
@@ -28,6 +39,9 @@ def to_dict(event: Any) -> dict[str, Any]:
 def _convert(obj: Any) -> Any:
     fields = getattr(type(obj), "__attrs_attrs__", None)
     if fields is not None:
+        hit = _MEMO.get(id(obj))
+        if hit is not None and hit[0] is obj:
+            return hit[1]
         out = {}
         for a in fields:
             value = _convert(getattr(obj, a.name))
