@@ -252,3 +252,32 @@ def test_a_key_sent_twice_in_one_batch_is_checked_both_times(client) -> None:
     assert src["version"] == 3 and src["payload"]["product_id"] == product
     audit = client.get("/api/v1/audit", query_string={"entity_id": "csv-import/lot/L1"}).get_json()["items"]
     assert [e["action"] for e in audit] == ["link", "update", "update"]
+
+
+@pytest.mark.parametrize(("on_error", "result", "severity"), [
+    ("quarantine", "quarantined", "error"),
+    ("omit", "created", "warning"),
+])
+def test_a_value_that_does_not_convert_quarantines_or_is_left_out(app, on_error, result, severity) -> None:
+    """`on_error: omit` on a mapping field: an unconvertible value is left out with a warning."""
+    import dataclasses
+
+    from mdm.services.ingest import Ingestor
+
+    gov = app.extensions["mdm.governance"]
+    mapping = gov.mappings[("crm", "customer")]
+    fields = [dataclasses.replace(f, on_error=on_error) if f.target == "date_of_birth" else f for f in mapping.fields]
+    custom = dataclasses.replace(gov, mappings={**gov.mappings, ("crm", "customer"): dataclasses.replace(
+        mapping, fields=fields)})
+    raw = {"Id": "P-31FEB", "IsPersonAccount": "true", "FirstName": "Ada", "LastName": "Byron",
+           "Birthdate": "02/31/1980", "BillingCountry": "GB"}
+    (r,) = Ingestor(app.extensions["mdm.sessionmaker"], custom, "crm", "customer").run([raw]).results
+    assert r.result == result
+    (problem,) = [x for x in r.reasons if x["rule"] == "mapping.crm.date_of_birth"]
+    assert problem["severity"] == severity and problem["value"] == "02/31/1980"
+    if result == "created":
+        from mdm.models import GoldenRecord
+
+        with app.extensions["mdm.sessionmaker"]() as s:
+            data = s.get(GoldenRecord, r.golden_id).data
+        assert "date_of_birth" not in data and data["family_name"] == "Byron"

@@ -299,7 +299,7 @@ def _build_mappings(
                     r.problem(rel, f"{path}.fields.{target}", f"{target!r} is not a field of {dname}")
                 specs = fm.get("transforms", [])
                 fields.append(FieldMapping(target, fm.get("from"), transforms.compile_chain(specs), specs,
-                                           fm.get("default")))
+                                           fm.get("default"), fm.get("on_error", "quarantine")))
             sources = [f.source for f in fields if f.source]
             for dup in sorted({s for s in sources if sources.count(s) > 1}):
                 r.problem(rel, f"{path}.fields", f"source field {dup!r} is mapped twice")

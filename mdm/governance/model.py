@@ -58,6 +58,9 @@ class FieldMapping:
     transform: Callable[[Any], Any]
     specs: list[Any]
     default: Any = None
+    # "quarantine": a value the transforms cannot convert quarantines the record; "omit": the field
+    # is left out and the record goes on with a warning (the value stays in the stored source version)
+    on_error: str = "quarantine"
 
 
 @dataclass(frozen=True)

@@ -155,8 +155,11 @@ class RecordMapper:
                 try:
                     value = fm.transform(value)
                 except TransformError as exc:
-                    m.issues.append(issue(f"mapping.{self.system.name}.{fm.target}", "transform", f"{fm.source}: {exc}", fm.target,
-                                          raw.get(fm.source) if fm.source else None))
+                    omit = fm.on_error == "omit"
+                    m.issues.append(issue(f"mapping.{self.system.name}.{fm.target}", "transform",
+                                          f"{fm.source}: {exc}" + ("; left out" if omit else ""), fm.target,
+                                          raw.get(fm.source) if fm.source else None,
+                                          severity="warning" if omit else "error"))
                     continue
                 if value is not None:
                     payload[fm.target] = value
