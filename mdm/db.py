@@ -103,7 +103,7 @@ class _Checkpointer:
 
     def __init__(self, engine: Engine, path: str) -> None:
         self._engine = weakref.ref(engine)
-        self.path = path
+        self.path = os.path.abspath(path)  # a later change of working directory must not lose it
         self._pid: int | None = None
         self._lock = threading.Lock()
 
@@ -122,7 +122,8 @@ class _Checkpointer:
         while self._engine() is not None and self._pid == os.getpid():
             time.sleep(CHECKPOINT_EVERY_S)
             if not os.path.exists(self.path):
-                return  # removed with its folder (a test's, a scratch copy)
+                self._pid = None  # removed with its folder (a test's, a scratch copy); a new connection restarts it
+                return
             try:
                 # the log is rewritten from its start after a complete checkpoint, so its size
                 # says nothing about what is pending: a change since the last look does

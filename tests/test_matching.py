@@ -309,3 +309,89 @@ def test_a_record_bridging_several_unmergeable_golden_records_raises_one_task(ap
     assert task.golden_id == result.golden_id
     assert sorted(task.candidate_ids) == sorted(set(goldens) - {result.golden_id})
     assert task.explanation["kind"] == "bridge" and set(task.explanation["refused"]) == set(task.candidate_ids)
+    # one decision never merges all of them: the steward names the candidate
+    from mdm.errors import ValidationFailed
+    from mdm.models import GoldenRecord
+    from mdm.services import steward
+
+    with pytest.raises(ValidationFailed):
+        steward.decide(factory, gov, task.id, "merge", actor="ana", reason="same hospital")
+    chosen, other = sorted(task.candidate_ids)
+    out = steward.decide(factory, gov, task.id, "merge", actor="ana", reason="same hospital", candidate=chosen)
+    assert out["merge"]["survivor"] == chosen and out["merge"]["merged"] == [result.golden_id]
+    with factory() as s:
+        assert s.get(GoldenRecord, other).status == "active"
+
+
+def _shortlisting(gov, n: int):
+    return dataclasses.replace(gov, rules={**gov.rules, "customer": dataclasses.replace(
+        gov.rules["customer"], match=dataclasses.replace(gov.rules["customer"].match, candidates=n))})
+
+
+def _mercy(gov, key: str, city: str = "Springfield", postal: str = "12345") -> dict[str, Any]:
+    from mdm.demo.export_files import to_source
+
+    return to_source(gov, "crm", "customer", key, {
+        "party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
+        "street_number": "5", "postal_code": postal, "city": city, "country": "US"})
+
+
+@pytest.mark.parametrize("candidates", [1, 2, 50])
+def test_records_deleted_at_source_take_no_place_on_the_shortlist(app, candidates: int) -> None:
+    from mdm.services.sources import delete_source
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+    short = _shortlisting(gov, candidates)
+    true = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "TRUE")]).results[0]
+    for key in ("X1", "X2"):
+        assert Ingestor(factory, short, "crm", "customer").run([_mercy(gov, key)]).results[0].golden_id \
+            == true.golden_id
+    for key in ("X1", "X2"):
+        delete_source(factory, short, "crm", "customer", key)
+    with factory() as s:
+        # deleting removes the record's keys: nobody's candidate, no longer counted
+        assert s.scalar(select(MatchKeyCount.n).where(MatchKeyCount.key == "*")) == 1
+    result = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "NEW")]).results[0]
+    assert (result.result, result.golden_id) == ("linked", true.golden_id)
+
+
+def test_a_stale_key_of_a_deleted_record_is_skipped_and_its_place_filled(app) -> None:
+    """Keys left behind by an older hub (deletion did not remove them then) cost no place."""
+    from mdm.matching import index
+    from mdm.models import SourceRecord
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+    short = _shortlisting(gov, 1)
+    true = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "TRUE")]).results[0]
+    ghost = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "GHOST")]).results[0]
+    with factory() as s:
+        s.execute(SourceRecord.__table__.update().where(SourceRecord.source_key == "GHOST")
+                  .values(status="deleted", golden_id=None))
+        s.commit()
+        assert index.holders(s, "customer", {"name_tokens=hospital mercy"})["name_tokens=hospital mercy"]
+    assert ghost.golden_id == true.golden_id
+    result = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "NEW")]).results[0]
+    assert (result.result, result.golden_id) == ("linked", true.golden_id)
+
+
+def test_rematching_one_record_does_not_spend_places_on_what_it_excludes(app) -> None:
+    """Unmerge re-matches a record without its own golden record: the record itself and the members
+    of the excluded golden record are not shortlisted, so the other candidate is found."""
+    from mdm.models import SourceRecord
+    from mdm.services.rematch_one import rematch_one
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+    short = _shortlisting(gov, 1)
+    h = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "H")]).results[0]
+    other = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "Z", "Elsewhere", "99999")]).results[0]
+    a = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "A")]).results[0]
+    moving = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "S")]).results[0]
+    assert h.golden_id == a.golden_id == moving.golden_id != other.golden_id
+    with factory() as s:  # H now lives in the other golden record, as if a steward had moved it
+        s.execute(SourceRecord.__table__.update().where(SourceRecord.source_key == "H")
+                  .values(golden_id=other.golden_id))
+        s.commit()
+    with factory() as s:
+        sr = s.scalars(select(SourceRecord).where(SourceRecord.source_key == "S")).one()
+        found, how, _ = rematch_one(s, short, "customer", sr, exclude=a.golden_id)
+    assert (found, how) == (other.golden_id, "rematched")

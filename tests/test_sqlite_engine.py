@@ -33,7 +33,7 @@ def test_the_log_is_checkpointed_in_the_background(tmp_path: Path) -> None:
             # requests no longer copy the log back every 1,000 pages; only a far larger backstop
             assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.BACKSTOP_PAGES
             assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -db.CACHE_KIB
-        deadline = time.monotonic() + 10 * db.CHECKPOINT_EVERY_S
+        deadline = time.monotonic() + 60 * db.CHECKPOINT_EVERY_S  # a loaded machine may be slow
         while _rows_in_main_file(path) < 500 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _rows_in_main_file(path) == 500

@@ -82,7 +82,8 @@ def decide(task_id: int) -> Response:
         expect = (_form_int("revision"), request.form.get("shown") or "")
         sign = _sign(c)
         out = steward.decide(_factory(), current(), task_id, request.form.get("decision", ""), actor=c.name,
-                             reason=request.form.get("reason"), sign=sign, expect_revision=expect)
+                             reason=request.form.get("reason"), sign=sign, expect_revision=expect,
+                             candidate=request.form.get("candidate") or None)
         view = out["task_view"]
         if "merge" in out:
             survivor = out["merge"]["survivor"]

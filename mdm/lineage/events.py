@@ -141,7 +141,7 @@ def _static_facets(gov: Governance, system: str,
     key = (id(gov), system, domain)
     hit = _STATIC.get(key)
     if hit is None or hit[0] is not gov:  # the entry holds `gov`, so its id is not reused meanwhile
-        if len(_STATIC) > 256:
+        if len(_STATIC) > 32:  # each entry keeps a governance alive
             _STATIC.clear()
         mapping = gov.mappings[(system, domain)]
         in_ns, in_name = gov.systems[system].namespace, source_dataset_name(system, domain)

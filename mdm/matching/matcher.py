@@ -41,6 +41,21 @@ class _Member:
 
 
 @dataclass
+class _Shortlist:
+    """The stored records one incoming record will be scored against, filled in rounds."""
+
+    payload: dict[str, Any]
+    ranked: list[int]
+    chosen: set[int] = field(default_factory=set)
+    pos: int = 0  # ranked[:pos] were looked at
+
+    def take(self, n: int) -> list[int]:
+        out = self.ranked[self.pos:self.pos + max(0, n)]
+        self.pos += len(out)
+        return out
+
+
+@dataclass
 class Ranking:
     candidates: list[Candidate] = field(default_factory=list)
     capped: list[str] = field(default_factory=list)  # blocking keys skipped as over-frequent
@@ -70,13 +85,15 @@ class Matcher:
             found = self._keys[id(payload)] = (payload, index.blocking_keys(self.cfg, payload, site))
         return found[1]
 
-    def prepare(self, records: list[tuple[dict[str, Any], str | None]]) -> None:
+    def prepare(self, records: list[tuple[dict[str, Any], str | None]], *,
+                exclude_sources: frozenset[int] = frozenset(), exclude_goldens: frozenset[str] = frozenset()) -> None:
         """Read the keys, counts and candidate payloads the given (payload, site) pairs need.
 
-        Each record scores at most `cfg.candidates` stored source records: those sharing the most
-        of its blocking keys, rarer keys first. Who holds a key comes from the index alone; only
-        the shortlisted records' payloads are read, so the work per record stays bounded however
-        large the domain grows.
+        Each record scores at most `cfg.candidates` stored source records: live, linked ones sharing
+        the most of its blocking keys, rarer keys first, outside `exclude_sources` (ids) and
+        `exclude_goldens`. Who holds a key comes from the index alone; only shortlisted records'
+        payloads are read (a second round fills places of records found deleted or excluded), so
+        the work per record stays bounded however large the domain grows.
         """
         blocking: set[str] = set()
         tf: set[str] = set()
@@ -86,32 +103,41 @@ class Matcher:
         self.counts = index.counts(self.session, self.domain, blocking | tf | {index.TOTAL})
         usable = {k for k in blocking if self.counts.get(k, 0) <= self.cfg.cap}
         held = index.holders(self.session, self.domain, usable)
-        wanted: set[int] = set()
-        for payload, site in records:
-            chosen, left = self._shortlist(self.keys_of(payload, site), held)
-            self._shortlists[id(payload)] = (payload, chosen, left)
-            wanted |= chosen
-        found = index.members(self.session, sorted(wanted))
+        lists = [_Shortlist(payload, self._ranked(self.keys_of(payload, site), held, exclude_sources))
+                 for payload, site in records]
+        found: dict[int, tuple[str, str, str, dict[str, Any]]] = {}
+        looked: set[int] = set()
+        while True:
+            trials = [(sl, sl.take(self.cfg.candidates - len(sl.chosen))) for sl in lists]
+            trials = [(sl, sids) for sl, sids in trials if sids]
+            if not trials:
+                break
+            fresh = sorted({sid for _, sids in trials for sid in sids} - looked)
+            looked.update(fresh)
+            found.update(index.members(self.session, fresh))
+            for sl, sids in trials:
+                sl.chosen.update(sid for sid in sids if sid in found and found[sid][0] not in exclude_goldens)
+        for sl in lists:
+            self._shortlists[id(sl.payload)] = (sl.payload, sl.chosen, len(sl.ranked) - sl.pos)
+        chosen = set().union(*(sl.chosen for sl in lists)) if lists else set()
         for key, sids in held.items():
             for sid in sids:
-                if sid in found:
+                if sid in chosen:
                     golden, system, source_key, payload = found[sid]
                     self.holders[key].append(_Member(golden, system, source_key, payload, sid))
 
-    def _shortlist(self, keys: list[str], held: dict[str, list[int]]) -> tuple[set[int], int]:
-        """The stored records to score for a record with `keys`, and how many sharing a key were left out."""
+    @staticmethod
+    def _ranked(keys: list[str], held: dict[str, list[int]], exclude: frozenset[int]) -> list[int]:
+        """Stored records sharing a key: most keys shared first, then rarer keys, then the newest."""
         shared: Counter[int] = Counter()
         rarity: dict[int, float] = defaultdict(float)
         for key in keys:
             sids = held.get(key, ())
             for sid in sids:
-                shared[sid] += 1
-                rarity[sid] += 1 / len(sids)
-        if len(shared) <= self.cfg.candidates:
-            return set(shared), 0
-        # most keys shared first, then rarer keys; the newest record breaks the last ties
-        ranked = sorted(shared, key=lambda sid: (-shared[sid], -rarity[sid], -sid))
-        return set(ranked[:self.cfg.candidates]), len(ranked) - self.cfg.candidates
+                if sid not in exclude:
+                    shared[sid] += 1
+                    rarity[sid] += 1 / len(sids)
+        return sorted(shared, key=lambda sid: (-shared[sid], -rarity[sid], -sid))
 
     def add_local(self, golden_id: str, system: str, source_key: str, payload: dict[str, Any], site: str | None) -> None:
         """Make a record decided in this batch a candidate for the records after it."""

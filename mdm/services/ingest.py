@@ -178,7 +178,11 @@ class Ingestor:
             results, counts = self._transaction(work)
         except Exception as exc:
             self.stats = RunStats(self.domain)
-            failed = self._finish_run(None, [], "failed", f"{type(exc).__name__}: {exc}", run=self._new_run(run))
+            try:
+                failed = self._finish_run(None, [], "failed", f"{type(exc).__name__}: {exc}", run=self._new_run(run))
+            except Exception:  # noqa: BLE001 - the outage that failed the run; its own error is the one to raise
+                log.exception("cannot record the failed run %s", run.run_uuid)
+                failed = dict.fromkeys(RESULTS, 0)
             if self.lineage:
                 self.lineage.submit(self.lineage.ingest_failed, run.run_uuid, self.system, self.domain.name, exc,
                                     stats=self._rule_rows(), counts=failed, gov=self.gov, started_at=run.started_at)
@@ -696,8 +700,8 @@ class _Chunk:
             st = self.state.get(key)
             first = next(iter(refused.values()))
             reason = first if len(refused) == 1 else (
-                f"{self.ing.system}/{key} matched {len(refused) + 1} golden records above the link threshold "
-                f"that were not merged automatically; first: {first}")
+                f"{self.ing.system}/{key} scored above the link threshold with {survivor} and with "
+                f"{len(refused)} more golden records that were not merged into it; first: {first}")
             self.session.add(MatchTask(
                 domain=self.domain, golden_id=survivor, candidate_ids=sorted(refused), reason=reason,
                 source_record_id=st.id if st else None,

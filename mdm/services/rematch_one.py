@@ -31,7 +31,8 @@ def rematch_one(session: Session, gov: Governance, domain: str, sr: SourceRecord
         return None, "created", None
     site = sr.site if gov.domains[domain].site_bound else None
     matcher = Matcher(session, cfg, domain)
-    matcher.prepare([(payload, site)])
+    matcher.prepare([(payload, site)], exclude_sources=frozenset({sr.id}),
+                    exclude_goldens=frozenset({exclude}) if exclude else frozenset())
     never = decisions.of_records(session, [sr.id])["never"]
     banned = {b if a == sr.id else a for a, b in never}
     ranking = matcher.rank(payload, site, skip_sources=frozenset({(sr.system, sr.source_key)}),

@@ -11,6 +11,7 @@ from ..audit import append as append_audit
 from ..audit.log import entry as audit_entry
 from ..errors import NotFound
 from ..governance.model import Governance
+from ..matching import index as match_index
 from ..models import SourceRecord, SourceVersion, XrefEvent, iso, utcnow
 from . import governance_versions
 from .golden_store import rebuild
@@ -55,6 +56,8 @@ def delete_source(factory: sessionmaker, gov: Governance, system: str, domain: s
                 session, gov, sr.golden_id, actor=actor, reason="source record deleted at source",
                 explanation={"unlinked": [{"system": system, "source_key": key}]},
                 gov_version_id=gov_version_id, now=now)
+        # a deleted record is nobody's candidate any more, and no longer counts in term frequencies
+        match_index.sync(session, domain, {sr.id: set()})
         # Appended after `rebuild` holds the golden row: every writer locks rows first, then the trail.
         append_audit(session, [audit_entry(actor, "unlink" if sr.golden_id else "delete", "source_record",
                                            f"{system}/{domain}/{key}", reason="deleted at source",

@@ -138,6 +138,10 @@ def decide(factory: sessionmaker, gov: Governance, task_id: int, decision: str, 
         if candidate is not None and candidate not in task.candidate_ids:
             raise ValidationFailed(f"{candidate} is not a candidate of task {task.id}",
                                    {"candidate": list(task.candidate_ids)})
+        if decision == "merge" and candidate is None and len(task.candidate_ids) > 1:
+            # one decision must not merge several records that were kept apart for different reasons
+            raise ValidationFailed(f"task {task.id} has {len(task.candidate_ids)} candidates: name the one to merge with",
+                                   {"candidate": list(task.candidate_ids)})
         chosen = [candidate] if candidate else list(task.candidate_ids)
         own = tasks.resolve(s, task.golden_id) if task.golden_id else None
         result: dict[str, Any] = {"task": task.id, "decision": decision}
