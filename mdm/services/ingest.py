@@ -671,17 +671,23 @@ class _Chunk:
         """A record scored above link with several golden records: they are one entity, unless a
         steward decided otherwise or their identifiers differ (then one review task asks about all
         the refused ones: in a large hub a common name can meet dozens)."""
-        from .merge import MergeRefused, merge_goldens
+        from .merge import MergeRefused, identifier_clashes, merge_goldens
         from .tasks import resolve
 
         result = next((r for r in self.results if r.source_key == key and r.result == "linked"), None)
-        refused: dict[str, str] = {}
+        # an earlier bridge of this chunk may have merged some of them already
+        survivor = resolve(self.session, survivor)
+        if result is not None:
+            result.golden_id = survivor
+        others = list(dict.fromkeys(g for g in (resolve(self.session, o) for o in others) if g != survivor))
+        # a common name can bridge dozens of records of other identifiers: refused in one query,
+        # before any of them is locked
+        refused: dict[str, str] = identifier_clashes(self.session, survivor, others)
         for other in others:
-            # an earlier bridge of this chunk may have merged either side already
-            survivor, other = resolve(self.session, survivor), resolve(self.session, other)
-            if result is not None:
-                result.golden_id = survivor
-            if survivor == other:
+            if other in refused:
+                if result is not None:
+                    result.reasons.insert(1, {"rule": "bridge", "severity": "warning", "message":
+                                              f"{other} not merged into {survivor}: {refused[other]}; a review task asks"})
                 continue
             try:
                 merge_goldens(self.session, self.ing.gov, self.domain, survivor, [other], actor=self.ing.actor,

@@ -115,17 +115,27 @@ def _refuse_automatic(session: Session, domain: str, survivor: str, merged: list
     others = [s for g in merged for s in members[g]]
     if decisions.never_between(session, members[survivor], others):
         raise MergeRefused(f"a steward decided that records of {survivor} and {', '.join(merged)} are not a match")
+    clashes = identifier_clashes(session, survivor, merged)
+    if clashes:
+        raise MergeRefused(next(iter(clashes.values())))
+
+
+def identifier_clashes(session: Session, survivor: str, others: list[str]) -> dict[str, str]:
+    """Those of `others` holding another identifier of a kind `survivor` holds, with why (one query)."""
     held: dict[str, dict[str, set[str]]] = {}
     for gid, kind, value in session.execute(
         select(Identifier.golden_id, Identifier.kind, Identifier.value)
-        .where(Identifier.golden_id.in_([survivor, *merged]))
+        .where(Identifier.golden_id.in_([survivor, *others]))
     ):
         held.setdefault(gid, {}).setdefault(kind, set()).add(value)
-    for gid in merged:
-        for kind, values in held.get(gid, {}).items():
+    out = {}
+    for gid in others:
+        for kind, values in sorted(held.get(gid, {}).items()):
             theirs = held.get(survivor, {}).get(kind)
             if theirs and not theirs & values:
-                raise MergeRefused(f"{survivor} and {gid} hold different {kind} identifiers: never merged automatically")
+                out[gid] = f"{survivor} and {gid} hold different {kind} identifiers: never merged automatically"
+                break
+    return out
 
 
 def _relink(session: Session, source_ids: list[int], target: str, *, rule: str, actor: str, reason: str,
