@@ -119,7 +119,7 @@ class Matcher:
                 sl.chosen.update(sid for sid in sids if sid in found and found[sid][0] not in exclude_goldens)
         for sl in lists:
             self._shortlists[id(sl.payload)] = (sl.payload, sl.chosen, len(sl.ranked) - sl.pos)
-        chosen = set().union(*(sl.chosen for sl in lists)) if lists else set()
+        chosen = set().union(*(sl.chosen for sl in lists))
         for key, sids in held.items():
             for sid in sids:
                 if sid in chosen:

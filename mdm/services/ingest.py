@@ -684,22 +684,20 @@ class _Chunk:
         # before any of them is locked
         refused: dict[str, str] = identifier_clashes(self.session, survivor, others)
         for other in others:
+            outcome = {"rule": "bridge", "severity": "info", "message": f"{other} merged into {survivor}"}
+            if other not in refused:
+                try:
+                    merge_goldens(self.session, self.ing.gov, self.domain, survivor, [other], actor=self.ing.actor,
+                                  reason=f"{self.ing.system}/{key} matched both above the link threshold",
+                                  explanation={"rule": "bridge",
+                                               "record": {"system": self.ing.system, "source_key": key},
+                                               "match": explanation.get("match")},
+                                  gov_version_id=self.ing.gov_version_id, run_id=self.run_id, automatic=True)
+                except MergeRefused as exc:
+                    refused[other] = str(exc)
             if other in refused:
-                if result is not None:
-                    result.reasons.insert(1, {"rule": "bridge", "severity": "warning", "message":
-                                              f"{other} not merged into {survivor}: {refused[other]}; a review task asks"})
-                continue
-            try:
-                merge_goldens(self.session, self.ing.gov, self.domain, survivor, [other], actor=self.ing.actor,
-                              reason=f"{self.ing.system}/{key} matched both above the link threshold",
-                              explanation={"rule": "bridge", "record": {"system": self.ing.system, "source_key": key},
-                                           "match": explanation.get("match")},
-                              gov_version_id=self.ing.gov_version_id, run_id=self.run_id, automatic=True)
-                outcome = {"rule": "bridge", "severity": "info", "message": f"{other} merged into {survivor}"}
-            except MergeRefused as exc:
-                refused[other] = str(exc)
                 outcome = {"rule": "bridge", "severity": "warning",
-                           "message": f"{other} not merged into {survivor}: {exc}; a review task asks"}
+                           "message": f"{other} not merged into {survivor}: {refused[other]}; a review task asks"}
             if result is not None:
                 result.reasons.insert(1, outcome)
         if refused:
