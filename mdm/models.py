@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -67,7 +67,12 @@ class IngestRun(Base):
 
 class GoldenRecord(Base):
     __tablename__ = "golden_record"
-    __table_args__ = (Index("ix_golden_domain_status_id", "domain", "status", "id"),)
+    __table_args__ = (
+        Index("ix_golden_domain_status_id", "domain", "status", "id"),
+        # a merge re-points the records merged into the one it retires; only merged records are indexed
+        Index("ix_golden_merged_into", "merged_into", sqlite_where=text("merged_into IS NOT NULL"),
+              postgresql_where=text("merged_into IS NOT NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     domain: Mapped[str] = mapped_column(String(32))

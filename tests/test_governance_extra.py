@@ -168,3 +168,11 @@ def test_the_cli_gives_the_app_its_extra_folders(runner, extra: Path, tmp_path: 
     result = runner.invoke(cli, [a.format(**fill) for a in args] + ["db", "upgrade"],
                            env={k: v.format(**fill) for k, v in env.items()})
     assert result.exit_code == 0, result.output
+
+
+def test_the_febrl_benchmark_keeps_the_production_quality_rules() -> None:
+    # the benchmark measures the hub as configured: its customer rules replace match and
+    # survivorship, never what is quarantined
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "febrl" / "rules" / "customer.yaml"
+    production = default_content_dir() / "rules" / "customer.yaml"
+    assert yaml.safe_load(bench.read_text("utf-8"))["quality"] == yaml.safe_load(production.read_text("utf-8"))["quality"]
