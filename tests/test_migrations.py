@@ -19,3 +19,20 @@ def test_migrated_schema_matches_models(migrated: str) -> None:
         assert current_revision(engine) is not None
     finally:
         engine.dispose()
+
+
+def test_a_merge_finds_records_merged_into_the_retired_one_by_index(migrated: str) -> None:
+    # the re-pointing update of a merge ran over the whole golden_record table before 0007
+    from sqlalchemy import inspect, text
+
+    engine = make_engine(migrated)
+    try:
+        indexes = {i["name"]: i for i in inspect(engine).get_indexes("golden_record")}
+        assert indexes["ix_golden_merged_into"]["column_names"] == ["merged_into"]
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
+                plan = conn.execute(text("EXPLAIN QUERY PLAN UPDATE golden_record SET merged_into = 'G1' "
+                                         "WHERE merged_into IN ('G2', 'G3')")).all()
+            assert any("USING INDEX ix_golden_merged_into" in row[3] for row in plan), plan
+    finally:
+        engine.dispose()
