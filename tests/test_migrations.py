@@ -36,3 +36,26 @@ def test_a_merge_finds_records_merged_into_the_retired_one_by_index(migrated: st
             assert any("USING INDEX ix_golden_merged_into" in row[3] for row in plan), plan
     finally:
         engine.dispose()
+
+
+def test_quality_totals_start_from_the_runs_already_recorded(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from mdm.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        upgrade(engine, "0006")
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO ingest_run (id, run_uuid, system, domain, status, started_at, counts, actor) "
+                              "VALUES (1, 'r1', 'mes', 'lot', 'complete', '2026-01-01', '{}', 'system'), "
+                              "(2, 'r2', 'mes', 'lot', 'complete', '2026-01-02', '{}', 'system')"))
+            conn.execute(text("INSERT INTO quality_stat (run_id, domain, system, rule_id, kind, severity, evaluated, "
+                              "failed, at) VALUES (1, 'lot', 'mes', 'lot.x', 'range', 'error', 3, 1, '2026-01-01'), "
+                              "(2, 'lot', 'mes', 'lot.x', 'range', 'error', 5, 2, '2026-01-02')"))
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT domain, system, rule_id, evaluated, failed FROM quality_total")).all()
+        assert [tuple(r) for r in rows] == [("lot", "mes", "lot.x", 8, 3)]
+    finally:
+        engine.dispose()

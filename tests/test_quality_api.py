@@ -144,3 +144,25 @@ def test_governance_in_force_at_a_past_time(client) -> None:
     in_force = client.get("/api/v1/governance/versions", query_string={"as_of": now}).get_json()
     assert len(in_force) == 1 and in_force[0]["current"] is True
     assert client.get("/api/v1/governance/versions", query_string={"as_of": "2000-01-01T00:00:00Z"}).get_json() == []
+
+
+def test_rule_totals_add_up_over_runs_and_systems(app, client) -> None:
+    # the scorecard reads running totals; they must equal the sum of every run's own rows
+    from sqlalchemy import func, select
+
+    from mdm.models import QualityStat, QualityTotal
+
+    post(client, "plm", "product", [part("PN-1", G1)])
+    for batch in ("B1", "B2"):  # two runs of one system
+        post(client, "mes", "lot", [lot(batch, G1, expDate="2023-01-01")])
+    post(client, "mes", "lot", [lot("B3", G1), lot("B4", G1)])
+    rule = next(r for r in client.get("/api/v1/quality/summary?domain=lot").get_json()["rules"]
+                if r["rule_id"] == "lot.expiry_after_manufacture")
+    assert (rule["evaluated"], rule["failed"]) == (4, 2)
+    key = (QualityStat.domain, QualityStat.system, QualityStat.rule_id, QualityStat.kind, QualityStat.severity)
+    with app.extensions["mdm.sessionmaker"]() as s:
+        per_run = {tuple(r[:5]): (r[5], r[6]) for r in s.execute(
+            select(*key, func.sum(QualityStat.evaluated), func.sum(QualityStat.failed)).group_by(*key))}
+        totals = {(t.domain, t.system, t.rule_id, t.kind, t.severity): (t.evaluated, t.failed)
+                  for t in s.scalars(select(QualityTotal))}
+    assert totals == per_run and len(totals) > 10

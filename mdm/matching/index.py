@@ -16,7 +16,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from ..models import MatchKey, MatchKeyCount, SourceRecord, SourceVersion
-from ..services.bulk import table
+from ..services.bulk import accumulate, table
 from . import normalise
 from .config import MatchConfig
 from .keys import build_key
@@ -122,15 +122,5 @@ def sync(session: Session, domain: str, wanted: dict[int, set[str]]) -> None:
 
 
 def _add_counts(session: Session, domain: str, delta: dict[str, int]) -> None:
-    if not delta:
-        return
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as upsert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     rows = [{"domain": domain, "key": k, "n": n} for k, n in sorted(delta.items())]  # key order: no deadlocks
-    # one statement, compiled once and cached, executed for many parameter sets
-    stmt = upsert(table(MatchKeyCount))
-    session.execute(stmt.on_conflict_do_update(index_elements=["domain", "key"],
-                                               set_={"n": table(MatchKeyCount).c.n + stmt.excluded.n}), rows)
+    accumulate(session, MatchKeyCount, ["domain", "key"], ["n"], rows)

@@ -41,6 +41,7 @@ from ..models import (
     IngestRun,
     MatchTask,
     QualityStat,
+    QualityTotal,
     RejectedRecord,
     SourceRecord,
     SourceVersion,
@@ -51,7 +52,7 @@ from ..quality import Context
 from ..quality.score import from_record, score
 from ..quality.stats import RunStats
 from . import governance_versions, ids
-from .bulk import table, update_by_id
+from .bulk import accumulate, table, update_by_id
 from .golden_store import append_changes, load_members, load_pins, lock_goldens
 from .mapping import Mapped, RecordMapper
 from .results import RESULTS, BatchSummary, RecordResult, info, same_issues
@@ -64,6 +65,8 @@ log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
 MAX_ATTEMPTS = 12
+# a rule's running totals are kept per system and per kind and severity it had when it ran
+TOTAL_KEYS = ("domain", "system", "rule_id", "kind", "severity")
 _NEW = "\x00new:"
 _WARNED: set[str] = set()
 _PLACEHOLDER = re.compile("\x00new:[0-9]+")
@@ -235,6 +238,9 @@ class Ingestor:
             status=status, finished_at=utcnow(), counts=counts, error=error))
         if stats:
             session.execute(insert(table(QualityStat)), stats)
+            totals = sorted(({k: row[k] for k in TOTAL_KEYS + ("evaluated", "failed")} for row in stats),
+                            key=lambda row: tuple(row[k] for k in TOTAL_KEYS))
+            accumulate(session, QualityTotal, list(TOTAL_KEYS), ["evaluated", "failed"], totals)
         return counts
 
     def _with_retries(self, run_id: int, mapped: list[Mapped]) -> list[RecordResult]:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from ..models import GoldenRecord, IngestRun, QualityStat, SourceRecord, iso
+from ..models import GoldenRecord, IngestRun, QualityTotal, SourceRecord, iso
 
 
 def _rate(passed: int, total: int) -> float | None:
@@ -32,7 +32,7 @@ def records_by(session: Session, *group: Any, domain: str | None = None) -> list
 
 
 def rules(session: Session, domain: str | None = None, system: str | None = None) -> list[dict[str, Any]]:
-    qs = QualityStat
+    qs = QualityTotal  # running totals per system, added to as each run finishes
     q = select(qs.domain, qs.rule_id, qs.kind, qs.severity, func.sum(qs.evaluated).label("evaluated"),
                func.sum(qs.failed).label("failed"))
     if domain:
