@@ -30,13 +30,6 @@ log = logging.getLogger(__name__)
 # thread that fell behind, at a much larger size.
 CHECKPOINT_EVERY_S = 0.5
 BACKSTOP_PAGES = 16_384
-# A complete PASSIVE checkpoint lets the next writer start the log from its beginning only when no
-# commit came in between, which under steady writes is never: the log then grows to the backstop
-# and a request pays for the copy (two fsyncs, 25-95 ms, every few seconds). A RESTART right after
-# the PASSIVE one has almost nothing left to copy; it is tried without waiting (a writer or a
-# reader in the way makes it give up until the next try), so it never holds a writer up for long.
-RESTART_TRIES = 20
-RESTART_PAUSE_S = 0.002
 # SQLite keeps 2 MB of pages per connection by default; in a hub of a million records the upper
 # levels of the big indexes alone are larger, and each miss is a system call. Filled only as used.
 CACHE_KIB = 65_536
@@ -138,26 +131,13 @@ class _Checkpointer:
                 if (stat.st_mtime_ns, stat.st_size) == seen:
                     continue
                 seen = (stat.st_mtime_ns, stat.st_size)
-                conn = sqlite3.connect(self.path, timeout=0)
+                conn = sqlite3.connect(self.path, timeout=1)
                 try:
-                    busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    if not busy and frames > 0 and copied == frames:
-                        self._restart(conn)
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 finally:
                     conn.close()
             except (OSError, sqlite3.Error) as exc:
                 log.debug("checkpoint of %s skipped: %s", self.path, exc)
-
-
-    @staticmethod
-    def _restart(conn: sqlite3.Connection) -> bool:
-        """Copy what came in since the PASSIVE checkpoint and have the next writer restart the log."""
-        for _ in range(RESTART_TRIES):
-            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
-            if not busy:
-                return True
-            time.sleep(RESTART_PAUSE_S)
-        return False
 
 
 def init_app(app: Flask) -> None:
