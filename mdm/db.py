@@ -29,7 +29,13 @@ log = logging.getLogger(__name__)
 # fsync. A thread of the process does it instead; SQLite's own check stays as a backstop for a
 # thread that fell behind, at a much larger size.
 CHECKPOINT_EVERY_S = 0.5
-BACKSTOP_PAGES = 16_384
+# Under steady writes the log is never started over (a writer restarts it only when no commit came
+# in since the last complete copy), so it grows until the backstop and the commit that crosses it
+# copies what the thread has not yet copied and waits for two fsyncs (25-95 ms here). 64 MiB of
+# log made that every ~170 single-record upserts; 256 MiB makes it four times rarer, for a log
+# file of that size on disk. A checkpoint RESTART from the thread instead held writers up for
+# ~20 ms every half second, which was worse for the slowest requests.
+BACKSTOP_PAGES = 65_536
 # SQLite keeps 2 MB of pages per connection by default; in a hub of a million records the upper
 # levels of the big indexes alone are larger, and each miss is a system call. Filled only as used.
 CACHE_KIB = 65_536
