@@ -713,3 +713,18 @@ def test_one_chunk_with_a_fuzzy_review_and_an_identifier_conflict(client) -> Non
     assert results(body) == ["review", "review"]
     found = tasks(client, domain="supplier")
     assert sorted(t["score"] is None for t in found) == [False, True]
+
+
+@pytest.mark.parametrize("ids", [["A"], ["A", "D"], ["E", "A", "B", "C", "D"], ["X"], []])
+def test_merge_chains_resolve_together_as_one_by_one(app, ids) -> None:
+    from mdm.models import GoldenRecord
+    from mdm.services.tasks import resolve, resolve_many
+
+    chains = {"A": "B", "B": "C", "C": None, "D": None, "E": "C"}  # A was merged into B, B into C
+    with app.extensions["mdm.sessionmaker"]() as s:
+        s.add_all([GoldenRecord(id=g, domain="customer", status="merged" if into else "active", merged_into=into,
+                                version=1, data={}) for g, into in chains.items()])
+        s.flush()
+        assert resolve_many(s, ids) == {g: resolve(s, g) for g in ids}
+        assert resolve_many(s, ["A", "E", "D"]) == {"A": "C", "E": "C", "D": "D"}
+        s.rollback()

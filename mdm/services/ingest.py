@@ -678,14 +678,15 @@ class _Chunk:
         steward decided otherwise or their identifiers differ (then one review task asks about all
         the refused ones: in a large hub a common name can meet dozens)."""
         from .merge import MergeRefused, identifier_clashes, merge_goldens
-        from .tasks import resolve
+        from .tasks import resolve_many
 
         result = next((r for r in self.results if r.source_key == key and r.result == "linked"), None)
         # an earlier bridge of this chunk may have merged some of them already
-        survivor = resolve(self.session, survivor)
+        now = resolve_many(self.session, [survivor, *others])
+        survivor = now[survivor]
         if result is not None:
             result.golden_id = survivor
-        others = list(dict.fromkeys(g for g in (resolve(self.session, o) for o in others) if g != survivor))
+        others = list(dict.fromkeys(g for g in (now[o] for o in others) if g != survivor))
         # a common name can bridge dozens of records of other identifiers: refused in one query,
         # before any of them is locked
         refused: dict[str, str] = identifier_clashes(self.session, survivor, others)

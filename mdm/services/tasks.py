@@ -102,6 +102,27 @@ def resolve(session: Session, golden_id: str) -> str:
     return current
 
 
+def resolve_many(session: Session, golden_ids: list[str]) -> dict[str, str]:
+    """What each of `golden_ids` answers for now: one query per step of the longest merge chain, where
+    `resolve` one by one took a query per id (a bridge in a large hub can name twenty)."""
+    merged: dict[str, str | None] = {}  # looked up: what each id was merged into, if anything
+
+    def follow(current: str) -> str:
+        seen: set[str] = set()
+        while merged.get(current) and current not in seen:
+            seen.add(current)
+            current = merged[current]  # type: ignore[assignment]
+        return current
+
+    now = {g: g for g in golden_ids}
+    while unknown := sorted(set(now.values()) - merged.keys()):
+        rows = {gid: into for gid, into in session.execute(select(GoldenRecord.id, GoldenRecord.merged_into).where(
+            GoldenRecord.id.in_(unknown)))}
+        merged.update({gid: rows.get(gid) for gid in unknown})
+        now = {g: follow(current) for g, current in now.items()}
+    return now
+
+
 def require_reason(reason: str | None) -> str:
     if not reason or not reason.strip():
         raise ValidationFailed("a reason is required for every steward action", {"reason": ["required"]})
