@@ -295,7 +295,8 @@ class RejectedRecord(Base):
 
 
 class QualityStat(Base):
-    """How often one rule was evaluated and failed in one ingest run (the source of scorecards)."""
+    """How often one rule was evaluated and failed in one ingest run (the run's own record; the
+    scorecards read the running totals in `QualityTotal`)."""
 
     __tablename__ = "quality_stat"
 

@@ -52,10 +52,14 @@ def test_quality_totals_start_from_the_runs_already_recorded(tmp_path) -> None:
                               "(2, 'r2', 'mes', 'lot', 'complete', '2026-01-02', '{}', 'system')"))
             conn.execute(text("INSERT INTO quality_stat (run_id, domain, system, rule_id, kind, severity, evaluated, "
                               "failed, at) VALUES (1, 'lot', 'mes', 'lot.x', 'range', 'error', 3, 1, '2026-01-01'), "
-                              "(2, 'lot', 'mes', 'lot.x', 'range', 'error', 5, 2, '2026-01-02')"))
+                              "(2, 'lot', 'mes', 'lot.x', 'range', 'error', 5, 2, '2026-01-02'), "
+                              "(2, 'lot', 'mes', 'lot.x', 'range', 'warning', 7, 0, '2026-01-02'), "
+                              "(2, 'lot', 'lims', 'lot.x', 'range', 'error', 4, 4, '2026-01-02')"))
         upgrade(engine)
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT domain, system, rule_id, evaluated, failed FROM quality_total")).all()
-        assert [tuple(r) for r in rows] == [("lot", "mes", "lot.x", 8, 3)]
+            rows = conn.execute(text("SELECT system, severity, evaluated, failed FROM quality_total "
+                                     "ORDER BY system, severity")).all()
+        # per system and per severity the rule had when it ran
+        assert [tuple(r) for r in rows] == [("lims", "error", 4, 4), ("mes", "error", 8, 3), ("mes", "warning", 7, 0)]
     finally:
         engine.dispose()

@@ -166,3 +166,29 @@ def test_rule_totals_add_up_over_runs_and_systems(app, client) -> None:
         totals = {(t.domain, t.system, t.rule_id, t.kind, t.severity): (t.evaluated, t.failed)
                   for t in s.scalars(select(QualityTotal))}
     assert totals == per_run and len(totals) > 10
+
+
+def test_rule_totals_count_a_run_of_many_chunks_once(app) -> None:
+    from sqlalchemy import select
+
+    from mdm.demo.export_files import to_source
+    from mdm.models import QualityTotal
+    from mdm.services.ingest import Ingestor
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+    records = [to_source(gov, "crm", "customer", f"C-{i}", {"party_type": "organization", "name": f"Clinic {i}",
+                                                             "city": "Springfield", "country": "US"})
+               for i in range(7)]
+    Ingestor(factory, gov, "crm", "customer", chunk_size=3).run(iter(records))  # three chunks, one run
+    with factory() as s:
+        total = s.scalars(select(QualityTotal).where(QualityTotal.rule_id == "customer.organization.name")).one()
+    assert (total.system, total.evaluated, total.failed) == ("crm", 7, 0)
+
+
+def test_a_professional_without_a_family_name_is_accepted_with_a_warning(client) -> None:
+    # a source that leaves the surname out still describes the person: flagged, not held back
+    person = {"Id": "P-1", "IsPersonAccount": "true", "FirstName": "Aoife", "PersonBirthdate": "1980-02-03",
+              "BillingCity": "Galway", "BillingCountry": "IE"}
+    body = client.put("/api/v1/sources/crm/customer/records/P-1", json=person).get_json()
+    assert body["result"] == "created", body
+    assert any(r["rule"] == "customer.person.family_name" and r["severity"] == "warning" for r in body["reasons"])

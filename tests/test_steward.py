@@ -715,16 +715,28 @@ def test_one_chunk_with_a_fuzzy_review_and_an_identifier_conflict(client) -> Non
     assert sorted(t["score"] is None for t in found) == [False, True]
 
 
-@pytest.mark.parametrize("ids", [["A"], ["A", "D"], ["E", "A", "B", "C", "D"], ["X"], []])
+@pytest.mark.parametrize("ids", [["A"], ["A", "D"], ["E", "A", "B", "C", "D"], ["X"], [], ["A", "A", "C"],
+                                 ["P"], ["Q", "P"], ["R", "P", "Q"]])
 def test_merge_chains_resolve_together_as_one_by_one(app, ids) -> None:
+    from sqlalchemy import event
+
     from mdm.models import GoldenRecord
     from mdm.services.tasks import resolve, resolve_many
 
-    chains = {"A": "B", "B": "C", "C": None, "D": None, "E": "C"}  # A was merged into B, B into C
+    # A was merged into B, B into C; P and Q into each other (never made, but resolve stops on it)
+    chains = {"A": "B", "B": "C", "C": None, "D": None, "E": "C", "P": "Q", "Q": "P", "R": "P"}
+    statements = []
     with app.extensions["mdm.sessionmaker"]() as s:
         s.add_all([GoldenRecord(id=g, domain="customer", status="merged" if into else "active", merged_into=into,
                                 version=1, data={}) for g, into in chains.items()])
         s.flush()
-        assert resolve_many(s, ids) == {g: resolve(s, g) for g in ids}
-        assert resolve_many(s, ["A", "E", "D"]) == {"A": "C", "E": "C", "D": "D"}
+        engine = s.get_bind()
+        count = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            together = resolve_many(s, ids)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert together == {g: resolve(s, g) for g in ids}
+        assert len(statements) <= 3  # one query per step of the longest chain (A, B, C), not one per id
         s.rollback()

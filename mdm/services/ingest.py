@@ -238,7 +238,10 @@ class Ingestor:
             status=status, finished_at=utcnow(), counts=counts, error=error))
         if stats:
             session.execute(insert(table(QualityStat)), stats)
-            totals = sorted(({k: row[k] for k in TOTAL_KEYS + ("evaluated", "failed")} for row in stats),
+            # added last, just before the commit: on PostgreSQL concurrent runs of one system wait
+            # for each other's totals rows only that long
+            totals = sorted(({k: row[k] for k in TOTAL_KEYS + ("evaluated", "failed")} for row in stats
+                             if row["evaluated"] or row["failed"]),
                             key=lambda row: tuple(row[k] for k in TOTAL_KEYS))
             accumulate(session, QualityTotal, list(TOTAL_KEYS), ["evaluated", "failed"], totals)
         return counts

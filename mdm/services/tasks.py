@@ -119,7 +119,7 @@ def resolve_many(session: Session, golden_ids: list[str]) -> dict[str, str]:
         rows = {gid: into for gid, into in session.execute(select(GoldenRecord.id, GoldenRecord.merged_into).where(
             GoldenRecord.id.in_(unknown)))}
         merged.update({gid: rows.get(gid) for gid in unknown})
-        now = {g: follow(current) for g, current in now.items()}
+        now = {g: follow(g) for g in now}  # from each id's start, as resolve does, whatever else is asked
     return now
 
 
