@@ -318,7 +318,7 @@ class QualityTotal(Base):
     section, kept as runs finish so that neither it nor the run grows with the number of runs.
 
     A single-record run adds one `quality_stat` row per rule; an index of those by rule touched a
-    page per rule and run (a third of what a single-record upsert wrote), and summing them read
+    page per rule and run (about a quarter of what a single-record upsert wrote), and summing them read
     every row ever written.
     """
 
