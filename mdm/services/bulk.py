@@ -20,7 +20,8 @@ def update_by_id(session: Session, model: type, rows: list[dict[str, Any]]) -> N
     session.execute(stmt, [{**{k: v for k, v in r.items() if k != "id"}, "_id": r["id"]} for r in rows])
 
 
-def accumulate(session: Session, model: type, keys: list[str], sums: list[str], rows: list[dict[str, Any]]) -> None:
+def accumulate(session: Session, model: type, keys: list[str], sums: list[str],
+               rows: list[dict[str, Any]]) -> None:
     """Insert `rows`, or add their `sums` columns to the stored row with the same `keys`: one statement,
     compiled once and cached, executed for all the rows. Give the rows in key order: two
     transactions adding to the same rows then lock them in the same order and cannot deadlock.
