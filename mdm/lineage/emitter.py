@@ -25,10 +25,12 @@ from typing import Any
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent, RunState
+from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 
 from ..governance.model import Governance
 from ..models import LineageEvent, utcnow
+from ..services.bulk import table
 from .events import run_event, steward_event
 from .serialize import to_dict
 
@@ -193,13 +195,14 @@ class LineageEmitter:
 
     def _store(self, rows: list[tuple[RunEvent, str | None]]) -> bool:
         try:
+            # built before the transaction, and written with a Core statement: the write lock is
+            # held for the insert alone (the ORM's unit of work cost as much again)
+            values = [{"run_uuid": event.run.runId, "event_type": _state(event) or "OTHER",
+                       "job_namespace": event.job.namespace, "job_name": event.job.name,
+                       "event_time": _parse_time(event.eventTime), "event": to_dict(event),
+                       "delivered": error is None, "error": error} for event, error in rows]
             with self.factory() as session:
-                session.add_all([
-                    LineageEvent(run_uuid=event.run.runId, event_type=_state(event) or "OTHER",
-                                 job_namespace=event.job.namespace, job_name=event.job.name,
-                                 event_time=_parse_time(event.eventTime), event=to_dict(event),
-                                 delivered=error is None, error=error)
-                    for event, error in rows])
+                session.execute(insert(table(LineageEvent)), values)
                 session.commit()
                 return True
         except Exception:
