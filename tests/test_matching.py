@@ -395,3 +395,36 @@ def test_rematching_one_record_does_not_spend_places_on_what_it_excludes(app) ->
         sr = s.scalars(select(SourceRecord).where(SourceRecord.source_key == "S")).one()
         found, how, _ = rematch_one(s, short, "customer", sr, exclude=a.golden_id)
     assert (found, how) == (other.golden_id, "rematched")
+
+
+@pytest.mark.parametrize("chunk", ["alone", "with a record without identifiers"])
+def test_a_candidate_holding_another_identifier_of_a_kind_is_never_linked(app, chunk: str) -> None:
+    """A hospital with a GLN no golden record holds scores above link with one of another GLN: it
+    is another hospital (a new golden record, the candidate named as excluded). Read in one chunk
+    with a record without identifiers, which does link, the exclusion still holds."""
+    from mdm.demo.export_files import to_source
+    from mdm.identifiers import gs1_check_digit
+
+    factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
+
+    def org(key: str, gln: str | None) -> dict[str, Any]:
+        data = {"party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
+                "street_number": "5", "postal_code": "12345", "city": "Springfield", "country": "US",
+                "email": "desk@mercy.example"}
+        if gln:
+            data["gln"] = gln + gs1_check_digit(gln)
+        return to_source(gov, "crm", "customer", key, data)
+
+    stored = Ingestor(factory, gov, "crm", "customer").run([org("H1", "401234500001")]).results[0].golden_id
+    batch = [org("H2", "401234500002")] + ([org("NOGLN", None)] if chunk != "alone" else [])
+    results = Ingestor(factory, gov, "crm", "customer").run(batch).results
+    other = results[0]
+    assert other.result == "created" and other.golden_id != stored
+    fuzzy = next(r for r in other.reasons if r["rule"] == "new")
+    assert "no golden record holds gln" in fuzzy["message"]
+    with factory() as s:
+        (event,) = s.scalars(select(XrefEvent).where(XrefEvent.golden_id == other.golden_id,
+                                                     XrefEvent.rule == "new")).all()
+    assert event.explanation["excluded"] == [{"golden_id": stored, "identifiers": ["gln"]}]
+    if chunk != "alone":
+        assert results[1].result == "linked" and results[1].golden_id in (stored, other.golden_id)

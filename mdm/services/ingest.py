@@ -428,7 +428,10 @@ class _Chunk:
         if not new:
             return
         self.matcher.prepare([(m.payload, self._site(m)) for m in new])
-        goldens = sorted({h.golden_id for rows in self.matcher.holders.values() for h in rows}
+        # identifiers of candidates only matter to a record that has identifiers of its own (a
+        # different one of a kind excludes a candidate): a record without any reads none of them
+        keys = {k for m in new if m.identifiers for k in self.matcher.keys_of(m.payload, self._site(m))}
+        goldens = sorted({h.golden_id for k in keys for h in self.matcher.holders.get(k, ())}
                          - set(self.golden_idents))
         i = Identifier
         for start in range(0, len(goldens), 5000):
