@@ -231,6 +231,8 @@ class MatchKeyCount(Base):
     """How many source records hold a key: caps over-frequent blocking keys, weighs common values less."""
 
     __tablename__ = "match_key_count"
+    # SQLite: the table is the B-tree of its key, one page per count read or added to (0008)
+    __table_args__ = {"sqlite_with_rowid": False}
 
     domain: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(240), primary_key=True)

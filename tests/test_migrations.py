@@ -63,3 +63,44 @@ def test_quality_totals_start_from_the_runs_already_recorded(tmp_path) -> None:
         assert [tuple(r) for r in rows] == [("lims", "error", 4, 4), ("mes", "error", 8, 3), ("mes", "warning", 7, 0)]
     finally:
         engine.dispose()
+
+
+def test_blocking_key_counts_move_to_a_table_without_rowid_and_back(tmp_path) -> None:
+    from sqlalchemy import text
+
+    from mdm.migrate import upgrade
+
+    def ddl(conn) -> str:  # type: ignore[no-untyped-def]
+        return conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'match_key_count'")).scalar()
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    rows = [("customer", "*", 3), ("customer", "name=mercy", 2), ("lot", "*", 1)]
+    try:
+        upgrade(engine, "0007")
+        with engine.begin() as conn:
+            assert "WITHOUT ROWID" not in ddl(conn)
+            conn.execute(text('INSERT INTO match_key_count (domain, "key", n) VALUES (:d, :k, :n)'),
+                         [{"d": d, "k": k, "n": n} for d, k, n in rows])
+        upgrade(engine)
+        with engine.begin() as conn:
+            assert ddl(conn).rstrip().endswith("WITHOUT ROWID")
+            assert [tuple(r) for r in conn.execute(text('SELECT domain, "key", n FROM match_key_count '
+                                                        'ORDER BY domain, "key"'))] == rows
+            # one B-tree: a count is read from the table itself, no separate index
+            plan = conn.execute(text("EXPLAIN QUERY PLAN SELECT n FROM match_key_count "
+                                     "WHERE domain = 'customer' AND \"key\" IN ('*', 'x')")).all()
+            assert any("USING PRIMARY KEY" in row[3] for row in plan), plan
+        from alembic import command
+
+        from mdm.migrate import alembic_config
+
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0007")
+        with engine.connect() as conn:
+            assert "WITHOUT ROWID" not in ddl(conn)
+            assert [tuple(r) for r in conn.execute(text('SELECT domain, "key", n FROM match_key_count '
+                                                        'ORDER BY domain, "key"'))] == rows
+    finally:
+        engine.dispose()
