@@ -36,11 +36,6 @@ CHECKPOINT_EVERY_S = 0.5
 # file of that size on disk. A checkpoint RESTART from the thread instead held writers up for
 # ~20 ms every half second, which was worse for the slowest requests.
 BACKSTOP_PAGES = 65_536
-# A writer of this process that finds the database locked waits on a lock of the process (woken
-# as the other commits) rather than in SQLite's busy handler, which sleeps 1, 2, 5, 10 ms in turn
-# and so turned a sub-millisecond wait for the lineage thread's commit into 3-12 ms. The busy
-# handler still arbitrates between processes, with the same timeout.
-WRITE_TIMEOUT_S = 60
 # SQLite keeps 2 MB of pages per connection by default; in a hub of a million records the upper
 # levels of the big indexes alone are larger, and each miss is a system call. Filled only as used.
 CACHE_KIB = 65_536
@@ -69,9 +64,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", jsonutil.dumps)
     kwargs.setdefault("json_deserializer", jsonutil.loads)
     if backend == "sqlite":
-        connection_class = type("SQLiteConnection", (_SQLiteConnection,), {"write_lock": threading.Lock()})
-        engine = create_engine(url, connect_args={"timeout": WRITE_TIMEOUT_S, "check_same_thread": False,
-                                                  "factory": connection_class}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
         database = make_url(url).database
         file = database if database and database != ":memory:" and not database.startswith("file:") else None
         _sqlite_setup(engine, _Checkpointer(engine, file) if file else None)
@@ -104,54 +97,7 @@ def _sqlite_setup(engine: Engine, checkpointer: _Checkpointer | None) -> None:
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can fail
         # with SQLITE_BUSY without waiting, which would break a batch half-way.
-        dbapi_conn = conn.connection.dbapi_connection
-        dbapi_conn.hold_write_lock()
-        try:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-        except BaseException:
-            dbapi_conn.release_write_lock()
-            raise
-
-
-class _SQLiteConnection(sqlite3.Connection):
-    """A connection that holds its engine's in-process write lock from BEGIN to COMMIT or ROLLBACK.
-
-    Subclassed once per engine with its own `write_lock` (two engines on one file fall back on
-    SQLite's busy handler between them, as two processes do).
-    """
-
-    write_lock: threading.Lock
-    _holding = False
-
-    def hold_write_lock(self) -> None:
-        if self._holding:  # a BEGIN that failed on this connection without a rollback after it
-            return
-        if not self.write_lock.acquire(timeout=WRITE_TIMEOUT_S):
-            raise sqlite3.OperationalError("database is locked")
-        self._holding = True
-
-    def release_write_lock(self) -> None:
-        if self._holding:
-            self._holding = False
-            self.write_lock.release()
-
-    def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self.release_write_lock()
-
-    def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self.release_write_lock()
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self.release_write_lock()
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class _Checkpointer:
