@@ -281,3 +281,39 @@ def test_a_value_that_does_not_convert_quarantines_or_is_left_out(app, on_error,
         with app.extensions["mdm.sessionmaker"]() as s:
             data = s.get(GoldenRecord, r.golden_id).data
         assert "date_of_birth" not in data and data["family_name"] == "Byron"
+
+
+def test_a_new_version_sets_only_the_indexed_columns_that_changed(app, client) -> None:
+    """Status and golden id are indexed: a new version that keeps them does not set them, on the source
+    record nor on its golden record (in a large hub each would cost a random index page), and one
+    that changes the status does set it."""
+    from sqlalchemy import event
+
+    from mdm.models import SourceRecord
+
+    updates: list[str] = []
+
+    def seen(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith(("UPDATE SOURCE_RECORD", "UPDATE GOLDEN_RECORD")):
+            updates.append(statement.split(" WHERE ")[0])
+
+    engine = app.extensions["mdm.engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        first = post(client, "plm", "product", [plm_part("PN-1", G1)])
+        updates.clear()
+        assert results(post(client, "plm", "product", [plm_part("PN-1", G1, Revision="C")])) == ["linked"]
+        source, golden = sorted(updates, key=lambda u: "golden_record" in u)
+        assert "latest_version" in source and "status" not in source and "golden_id" not in source
+        assert "version" in golden and "status" not in golden
+        updates.clear()
+        assert results(post(client, "plm", "product", [plm_part("PN-1", G1, RegulatoryClass="Class IV")])) \
+            == ["quarantined"]
+        (stmt,) = updates
+        assert "status" in stmt and "golden_id" not in stmt
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    with app.extensions["mdm.sessionmaker"]() as s:
+        sr = s.query(SourceRecord).filter_by(system="plm", source_key="PN-1").one()
+        assert (sr.status, sr.golden_id, sr.latest_version, sr.accepted_version) == (
+            "quarantined", first["results"][0]["golden_id"], 3, 2)

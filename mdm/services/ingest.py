@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import insert, select, update
@@ -85,6 +85,10 @@ class _State:
     site: str | None
     touched: bool = False
     prev_issues: list[dict[str, Any]] | None = None  # of the latest version, read only when retrying
+    stored: dict[str, Any] = field(default_factory=dict)  # indexed columns as read: written only if changed
+
+    def __post_init__(self) -> None:
+        self.stored = {"site": self.site, "status": self.status, "golden_id": self.golden_id}
 
 
 def check_target(gov: Governance, system: str, domain: str) -> None:
@@ -778,8 +782,10 @@ class _Chunk:
                 new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
                                  "quality_score": quality_score, "created_at": self.now, "updated_at": self.now})
             else:
-                updates.append({"id": gid, "version": version, "data": data, "status": "active",
-                                "quality_score": quality_score, "updated_at": self.now})
+                # the status is indexed: set only when it changes (see _write_source_records)
+                updates.append({"id": gid, "version": version, "data": data, "quality_score": quality_score,
+                                "updated_at": self.now, **({} if current[golden].status == "active"
+                                                           else {"status": "active"})})
             versions.append({"golden_id": gid, "version": version, "status": "active", "data": data,
                              "provenance": provenance, "governance_version_id": self.ing.gov_version_id,
                              "quality": quality,
@@ -794,8 +800,10 @@ class _Chunk:
                 after={"version": version, "data": after}, context=self._audit_context(), at=self.now))
         if new_rows:
             s.execute(insert(table(GoldenRecord)), new_rows)
-        if updates:
-            update_by_id(s, GoldenRecord, updates)
+        for with_status in (False, True):
+            rows = [u for u in updates if ("status" in u) is with_status]
+            if rows:
+                update_by_id(s, GoldenRecord, rows)
         if versions:
             s.execute(insert(table(GoldenVersion)), versions)
         self.changes = changes
@@ -822,10 +830,16 @@ class _Chunk:
                 st.id = new_id
         new_keys = {k for k, _ in new}
         old = [st for k, st in touched.items() if k not in new_keys]
-        if old:
-            update_by_id(s, SourceRecord, [
-                {"id": st.id, "site": st.site, "status": st.status, "golden_id": real(st.golden_id),
-                 "latest_version": st.latest_version, "latest_hash": st.latest_hash,
-                 "accepted_version": st.accepted_version, "updated_at": self.now} for st in old
-            ])
+        # Status and golden id are indexed: setting one rewrites its index entry even to the same
+        # value, a random page each in a large hub, so a column is set only when it changed (rows
+        # grouped by the columns they set, one statement per group).
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for st in old:
+            now = {"site": st.site, "status": st.status, "golden_id": real(st.golden_id)}
+            changed = {k: v for k, v in now.items() if v != st.stored[k]}
+            groups[tuple(changed)].append({"id": st.id, **changed, "latest_version": st.latest_version,
+                                           "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
+                                           "updated_at": self.now})
+        for _, rows in sorted(groups.items()):
+            update_by_id(s, SourceRecord, rows)
         return {k: st.id for k, st in touched.items() if st.id is not None}
