@@ -357,7 +357,7 @@ class AuditEvent(Base):
     entity_id: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))  # not indexed: see migration 0009
 
 
 class LineageEvent(Base):

@@ -104,3 +104,45 @@ def test_blocking_key_counts_move_to_a_table_without_rowid_and_back(tmp_path) ->
                                                         'ORDER BY domain, "key"'))] == rows
     finally:
         engine.dispose()
+
+
+def test_the_audit_trail_keeps_its_entries_and_chain_without_the_hash_index(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import inspect, text
+    from sqlalchemy.orm import Session
+
+    from mdm.audit import log
+    from mdm.migrate import alembic_config, upgrade
+
+    def hash_unique(engine) -> bool:  # type: ignore[no-untyped-def]
+        found = inspect(engine).get_unique_constraints("audit_event")
+        return any(u["column_names"] == ["hash"] for u in found)
+
+    key = b"test-key"
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        upgrade(engine, "0008")
+        assert hash_unique(engine)
+        with Session(engine) as s:
+            log.append(s, [log.entry("ana", "update", "golden_record", f"CUS-{i}", reason="r") for i in range(3)], key)
+            s.commit()
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT * FROM audit_event ORDER BY seq")).all()
+        upgrade(engine)
+        assert not hash_unique(engine)
+        assert {i["name"] for i in inspect(engine).get_indexes("audit_event")} == {
+            "ix_audit_actor", "ix_audit_entity", "ix_audit_event_action"}
+        with Session(engine) as s:
+            assert s.execute(text("SELECT * FROM audit_event ORDER BY seq")).all() == before
+            log.append(s, [log.entry("ana", "update", "golden_record", "CUS-9", reason="r")], key)
+            s.commit()
+            assert log.verify(s, key)["ok"] is True
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0008")
+        assert hash_unique(engine)
+        with Session(engine) as s:
+            assert log.verify(s, key) == {"ok": True, "entries": 4, "first_problem": None}
+    finally:
+        engine.dispose()
