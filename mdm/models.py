@@ -165,7 +165,11 @@ class XrefEvent(Base):
 class Identifier(Base):
     __tablename__ = "identifier"
     # value second: look-ups are "domain = ? AND value IN (...)" and must not scan a whole domain.
-    __table_args__ = (UniqueConstraint("domain", "value", "kind", "scope", name="uq_identifier_domain_value_kind_scope"),)
+    # the look-up index holds the golden id too, so that finding who holds an identifier reads no row (0009)
+    __table_args__ = (
+        UniqueConstraint("domain", "value", "kind", "scope", name="uq_identifier_domain_value_kind_scope"),
+        Index("ix_identifier_lookup", "domain", "value", "kind", "scope", "golden_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     domain: Mapped[str] = mapped_column(String(32))
@@ -232,7 +236,7 @@ class MatchKeyCount(Base):
 
     __tablename__ = "match_key_count"
     # SQLite: the table is the B-tree of its key, one page per count read or added to (0008)
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     domain: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(240), primary_key=True)

@@ -9,10 +9,10 @@ import uuid
 import attr
 import pytest
 from openlineage.client.serde import Serde
+from test_lineage import stat_rows, writable_pairs
 
 from mdm.lineage import run_event, steward_event
 from mdm.lineage.serialize import to_dict
-from test_lineage import stat_rows, writable_pairs
 
 T0 = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)
 

@@ -106,7 +106,7 @@ def test_blocking_key_counts_move_to_a_table_without_rowid_and_back(tmp_path) ->
         engine.dispose()
 
 
-def test_the_audit_trail_keeps_its_entries_and_chain_without_the_hash_index(tmp_path) -> None:
+def test_0009_audit_trail_keeps_its_chain_without_the_hash_index_and_identifiers_read_no_row(tmp_path) -> None:
     from alembic import command
     from sqlalchemy import inspect, text
     from sqlalchemy.orm import Session
@@ -132,6 +132,10 @@ def test_the_audit_trail_keeps_its_entries_and_chain_without_the_hash_index(tmp_
         assert not hash_unique(engine)
         assert {i["name"] for i in inspect(engine).get_indexes("audit_event")} == {
             "ix_audit_actor", "ix_audit_entity", "ix_audit_event_action"}
+        with engine.connect() as conn:  # who holds an identifier: the index answers alone
+            plan = conn.execute(text("EXPLAIN QUERY PLAN SELECT kind, scope, value, golden_id FROM identifier "
+                                     "WHERE domain = 'customer' AND value IN ('a', 'b')")).all()
+        assert any("COVERING INDEX ix_identifier_lookup" in row[3] for row in plan), plan
         with Session(engine) as s:
             assert s.execute(text("SELECT * FROM audit_event ORDER BY seq")).all() == before
             log.append(s, [log.entry("ana", "update", "golden_record", "CUS-9", reason="r")], key)

@@ -731,7 +731,7 @@ def test_merge_chains_resolve_together_as_one_by_one(app, ids) -> None:
                                 version=1, data={}) for g, into in chains.items()])
         s.flush()
         engine = s.get_bind()
-        count = lambda *args: statements.append(args[2])  # noqa: E731
+        count = lambda *args: statements.append(args[2])
         event.listen(engine, "before_cursor_execute", count)
         try:
             together = resolve_many(s, ids)

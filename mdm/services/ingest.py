@@ -187,7 +187,7 @@ class Ingestor:
             self.stats = RunStats(self.domain)
             try:
                 failed = self._finish_run(None, [], "failed", f"{type(exc).__name__}: {exc}", run=self._new_run(run))
-            except Exception:  # noqa: BLE001 - the outage that failed the run; its own error is the one to raise
+            except Exception:
                 log.exception("cannot record the failed run %s", run.run_uuid)
                 failed = dict.fromkeys(RESULTS, 0)
             if self.lineage:

@@ -1,4 +1,4 @@
-"""audit entries no longer indexed by their hash
+"""audit entries no longer indexed by their hash; identifier look-ups read the index alone
 
 Revision ID: 0009
 Revises: 0008
@@ -10,6 +10,10 @@ single-record upsert, and in a hub of a million records those pages are mostly n
 uniqueness proves nothing the chain does not (each hash covers the previous one and the entry's
 own sequence number), and the trail is read by sequence and by entity. Verification looks a hash
 up only to describe the first break it finds, now with one scan.
+
+Every upsert looks its identifiers up by (domain, value) for the golden record holding them; the
+unique index answered where to find the row, and the row (another random page) gave the golden id.
+An index that also holds the golden id answers alone.
 """
 from __future__ import annotations
 
@@ -45,6 +49,7 @@ def _sqlite_rebuild(unique_hash: bool) -> None:
 
 
 def upgrade() -> None:
+    op.create_index("ix_identifier_lookup", "identifier", ["domain", "value", "kind", "scope", "golden_id"])
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_rebuild(unique_hash=False)
         return
@@ -54,6 +59,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_identifier_lookup", table_name="identifier")
     if op.get_bind().dialect.name == "sqlite":
         _sqlite_rebuild(unique_hash=True)
         return
