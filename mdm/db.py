@@ -41,6 +41,22 @@ BACKSTOP_PAGES = 65_536
 CACHE_KIB = 65_536
 
 
+# Execution option of a transaction that only reads (see `read_only`).
+READ_ONLY = "mdm_read_only"
+
+
+def read_only(session: Session) -> Session:
+    """Begin `session`'s transaction as one that only reads.
+
+    On SQLite it then takes no write lock, so it never queues behind a writer (every other
+    transaction takes the lock at BEGIN); it must not write, and ends before anything that does
+    (a commit or rollback ends it; the session's next transaction is an ordinary one). Other
+    databases ignore it.
+    """
+    session.connection(execution_options={READ_ONLY: True})
+    return session
+
+
 class DatabaseError(MDMError):
     status = 503
     title = "Database unavailable"
@@ -96,8 +112,9 @@ def _sqlite_setup(engine: Engine, checkpointer: _Checkpointer | None) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can fail
-        # with SQLITE_BUSY without waiting, which would break a batch half-way.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # with SQLITE_BUSY without waiting, which would break a batch half-way. A transaction
+        # declared read-only (`read_only`) never writes and needs no lock: it reads a snapshot.
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 class _Checkpointer:

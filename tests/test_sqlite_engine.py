@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from mdm import db
 
@@ -45,3 +47,40 @@ def test_an_in_memory_database_has_no_checkpointer() -> None:
     engine = db.make_engine("sqlite://")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 1000
+
+
+def test_a_read_only_transaction_does_not_queue_behind_a_writer(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("create table t (id integer primary key, v text)"))
+            conn.execute(text("insert into t (v) values ('committed')"))
+        holding, release, released = threading.Event(), threading.Event(), threading.Event()
+
+        def writer() -> None:
+            with engine.begin() as conn:
+                conn.execute(text("insert into t (v) values ('pending')"))
+                holding.set()
+                release.wait(30)
+            released.set()
+
+        t = threading.Thread(target=writer)
+        t.start()
+        try:
+            assert holding.wait(30)
+            with db.read_only(Session(engine)) as s:
+                # a snapshot of what was committed, read while the writer still holds its lock
+                assert s.execute(text("select v from t order by id")).scalars().all() == ["committed"]
+                assert not released.is_set()
+                s.commit()
+                # the session's next transaction is an ordinary one again: it waits for the writer
+                release.set()
+                s.execute(text("insert into t (v) values ('after')"))
+                s.commit()
+        finally:
+            release.set()
+            t.join(30)
+        with engine.connect() as conn:
+            assert conn.execute(text("select v from t order by id")).scalars().all() == ["committed", "pending", "after"]
+    finally:
+        engine.dispose()

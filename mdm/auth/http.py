@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, g, request, session
 
+from ..db import read_only
 from ..errors import MDMError
 from . import masking, principals, roles
 from .principals import AuthenticationFailed, Caller, Forbidden
@@ -62,7 +63,8 @@ def _factory() -> Any:
 
 def _identify() -> Caller:
     header = request.headers.get("Authorization", "")
-    with _factory()() as s:
+    # read-only: on SQLite every request's look-up would otherwise queue behind any writer
+    with read_only(_factory()()) as s:
         if header:
             scheme, _, secret = header.partition(" ")
             caller = principals.caller_for_token(s, secret.strip()) if scheme.lower() == "bearer" else None

@@ -245,6 +245,7 @@ def caller_for_token(session: Session, secret: str, *, kind: str = "api") -> Cal
     last = to_utc(t.last_used_at)
     # last use to the minute: a write per request would serialise readers on SQLite
     if last is None or now - last > dt.timedelta(minutes=1):
+        session.commit()  # the look-up may have been read-only (mdm.db.read_only): the write gets its own
         session.execute(update(ApiToken).where(ApiToken.id == t.id).values(last_used_at=now))
         session.commit()
     return Caller(p.id, p.name, p.kind, p.role, p.system, p.display_name, "session" if kind == "session" else "token",

@@ -27,6 +27,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..auth import principals, roles
 from ..auth.http import csrf_ok, csrf_token
+from ..db import read_only
 from ..errors import MDMError
 from ..governance import current
 
@@ -54,7 +55,7 @@ def caller() -> principals.Caller | None:
         sid = session.get("sid")
         found = None
         if sid:
-            with current_app.extensions["mdm.sessionmaker"]() as s:
+            with read_only(current_app.extensions["mdm.sessionmaker"]()) as s:
                 found = principals.caller_for_token(s, sid, kind="session")
         g.console_caller = found
     return g.console_caller
