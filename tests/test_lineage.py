@@ -365,40 +365,6 @@ def test_background_worker_emits_in_order_after_the_caller_returns(app, tmp_path
     assert len(_rows(app)) == 5 and bg.failures == 0
 
 
-def test_background_worker_stores_several_runs_in_one_transaction(app, tmp_path, monkeypatch) -> None:
-    """Sent at once, stored in batches (each write transaction is one a request may wait behind);
-    flush waits for the store, and nothing is lost or reordered."""
-    import importlib
-
-    from sqlalchemy import event
-
-    # the module, not the package's emitter() function of the same name
-    monkeypatch.setattr(importlib.import_module("mdm.lineage.emitter"), "STORE_EVERY_S", 0.5)
-    path = tmp_path / "bg.ndjson"
-    base = _emitter(app, {"type": "file", "log_file_path": str(path), "append": True})
-    bg = LineageEmitter(base.gov, app.extensions["mdm.sessionmaker"], str(tmp_path), background=True)
-    inserts: list[int] = []
-
-    def seen(conn, cursor, statement, params, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if statement.startswith("INSERT INTO lineage_event"):
-            inserts.append(len(params) if executemany else 1)
-
-    engine = app.extensions["mdm.engine"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
-        runs = [str(uuid.uuid4()) for _ in range(6)]
-        for run in runs:
-            bg.submit(bg.ingest_completed, run, "plm", "product", stats=[], counts={"created": 1}, event_time=T0,
-                      started_at=T0)
-        assert bg.flush(10)
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert sum(inserts) == 12 and len(inserts) < 6  # START and COMPLETE of six runs, in fewer statements
-    assert [r.run_uuid for r in _rows(app)] == [run for run in runs for _ in (0, 1)]
-    assert [e["run"]["runId"] for e in _lines(path)] == [run for run in runs for _ in (0, 1)]
-    assert bg.failures == 0
-
-
 # -- record-level lineage API -------------------------------------------------------------------
 
 

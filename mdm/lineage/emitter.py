@@ -20,7 +20,6 @@ import logging
 import os
 import queue
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -36,10 +35,6 @@ from .events import run_event, steward_event
 from .serialize import to_dict
 
 log = logging.getLogger(__name__)
-
-# The background worker stores what it sent at most this often, and at most this many events at once.
-STORE_EVERY_S = 0.05
-STORE_AT_MOST = 200
 
 
 class LineageEmitter:
@@ -65,7 +60,6 @@ class LineageEmitter:
         self.background = background
         self._queue: queue.Queue[tuple[Callable[..., Any], tuple, dict]] = queue.Queue(maxsize=10_000)
         self._worker: threading.Thread | None = None
-        self._local = threading.local()  # the worker's events waiting to be stored
 
     # -- background ------------------------------------------------------------------------------
 
@@ -88,35 +82,16 @@ class LineageEmitter:
             method(*args, **kwargs)
 
     def _work(self) -> None:
-        # Events are sent as they come, but stored at most every STORE_EVERY_S, several runs in one
-        # transaction: on SQLite each write transaction of this thread is one a request may have
-        # to wait behind. A submission counts as done (flush) once its events are stored.
-        self._local.pending = []
-        done, first = 0, 0.0
         while True:
-            wait = None if not done else max(0.0, first + STORE_EVERY_S - time.monotonic())
+            method, args, kwargs = self._queue.get()
             try:
-                method, args, kwargs = self._queue.get(timeout=wait)
-            except queue.Empty:
-                pass
-            else:
-                if not done:
-                    first = time.monotonic()
-                done += 1
-                try:
-                    method(*args, **kwargs)
-                except Exception:
-                    log.exception("lineage event not emitted")
-                    with self._lock:
-                        self.failures += 1
-            if done and (time.monotonic() - first >= STORE_EVERY_S or len(self._local.pending) >= STORE_AT_MOST):
-                rows, self._local.pending = self._local.pending, []
-                if rows and not self._insert(rows):
-                    with self._lock:
-                        self.failures += len(rows)
-                for _ in range(done):
-                    self._queue.task_done()
-                done = 0
+                method(*args, **kwargs)
+            except Exception:
+                log.exception("lineage event not emitted")
+                with self._lock:
+                    self.failures += 1
+            finally:
+                self._queue.task_done()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every submitted event was emitted; False when `timeout` ran out first."""
@@ -219,7 +194,6 @@ class LineageEmitter:
         return error
 
     def _store(self, rows: list[tuple[RunEvent, str | None]]) -> bool:
-        """Store `rows` now, or with the worker's next batch when called from the worker."""
         try:
             # built before the transaction, and written with a Core statement: the write lock is
             # held for the insert alone (the ORM's unit of work cost as much again)
@@ -227,24 +201,12 @@ class LineageEmitter:
                        "job_namespace": event.job.namespace, "job_name": event.job.name,
                        "event_time": _parse_time(event.eventTime), "event": to_dict(event),
                        "delivered": error is None, "error": error} for event, error in rows]
-        except Exception:
-            log.exception("cannot store lineage events of run %s", rows[0][0].run.runId if rows else None)
-            return False
-        pending = getattr(self._local, "pending", None)
-        if pending is not None:
-            pending.extend(values)  # its failure is counted when the batch is written
-            return True
-        return self._insert(values)
-
-    def _insert(self, values: list[dict[str, Any]]) -> bool:
-        try:
             with self.factory() as session:
                 session.execute(insert(table(LineageEvent)), values)
                 session.commit()
                 return True
         except Exception:
-            log.exception("cannot store %d lineage events of run %s", len(values),
-                          values[0]["run_uuid"] if values else None)
+            log.exception("cannot store lineage events of run %s", rows[0][0].run.runId if rows else None)
             return False
 
     # -- convenience -----------------------------------------------------------------------------
