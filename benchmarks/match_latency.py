@@ -143,10 +143,8 @@ def page_reclaim() -> str | None:
     return f"DAMON {action} of memory unused for {age * aggr_us / 1e6:.0f} s"
 
 
-def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> dict[str, Any]:
-    gov = app.extensions["mdm.governance"]
-    client = app.test_client()
-    auth = source_token(app, "crm")
+def plan_upserts(gov: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> list[tuple[str, str, dict]]:
+    """(kind, source key, raw record) of `upserts` single-record upserts: new, duplicate, update in turn."""
     # every measurement writes new content, also on a reused database
     run = time.time_ns()
     rng = random.Random(run)
@@ -168,6 +166,13 @@ def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> d
             else:
                 key = old_key
         plan.append((kind, key, to_source(gov, "crm", "customer", key, data)))
+    return plan
+
+
+def measure(app: Any, kept: list[tuple[str, dict[str, Any]]], upserts: int) -> dict[str, Any]:
+    client = app.test_client()
+    auth = source_token(app, "crm")
+    plan = plan_upserts(app.extensions["mdm.governance"], kept, upserts)
     timings: dict[str, list[float]] = {"new": [], "duplicate": [], "update": []}
     results: dict[str, int] = {}
     began = time.perf_counter()
