@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
 from collections import defaultdict
 from itertools import combinations
@@ -279,22 +280,26 @@ def test_only_a_bounded_shortlist_is_scored(app) -> None:
     assert xref.explanation["compared"] == 2 and xref.explanation["not_scored"] == 4
 
 
+def _hospital(gov, key: str, gln: str | None) -> dict[str, Any]:
+    """Mercy Hospital of Springfield as the CRM sends it, with the GLN whose first 12 digits are `gln`."""
+    from mdm.demo.export_files import to_source
+    from mdm.identifiers import gs1_check_digit
+
+    data = {"party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
+            "street_number": "5", "postal_code": "12345", "city": "Springfield", "country": "US",
+            "email": "desk@mercy.example"}
+    if gln:
+        data["gln"] = gln + gs1_check_digit(gln)
+    return to_source(gov, "crm", "customer", key, data)
+
+
 def test_a_record_bridging_several_unmergeable_golden_records_raises_one_task(app) -> None:
     """Three hospitals of one name and address but different GLNs stay apart; a fourth record
     without a GLN scores above link with all three: linked to the best, one task names the others."""
-    from mdm.demo.export_files import to_source
-    from mdm.identifiers import gs1_check_digit
     from mdm.models import MatchTask
 
     factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
-
-    def org(key: str, gln: str | None) -> dict[str, Any]:
-        data = {"party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
-                "street_number": "5", "postal_code": "12345", "city": "Springfield", "country": "US",
-                "email": "desk@mercy.example"}
-        if gln:
-            data["gln"] = gln + gs1_check_digit(gln)
-        return to_source(gov, "crm", "customer", key, data)
+    org = functools.partial(_hospital, gov)
 
     goldens = [Ingestor(factory, gov, "crm", "customer").run([org(f"H{i}", f"40123450000{i}")]).results[0].golden_id
                for i in range(3)]
@@ -402,18 +407,8 @@ def test_a_candidate_holding_another_identifier_of_a_kind_is_never_linked(app, c
     """A hospital with a GLN no golden record holds scores above link with one of another GLN: it
     is another hospital (a new golden record, the candidate named as excluded). Read in one chunk
     with a record without identifiers, which does link, the exclusion still holds."""
-    from mdm.demo.export_files import to_source
-    from mdm.identifiers import gs1_check_digit
-
     factory, gov = app.extensions["mdm.sessionmaker"], app.extensions["mdm.governance"]
-
-    def org(key: str, gln: str | None) -> dict[str, Any]:
-        data = {"party_type": "organization", "name": "Mercy Hospital", "street": "Main Street",
-                "street_number": "5", "postal_code": "12345", "city": "Springfield", "country": "US",
-                "email": "desk@mercy.example"}
-        if gln:
-            data["gln"] = gln + gs1_check_digit(gln)
-        return to_source(gov, "crm", "customer", key, data)
+    org = functools.partial(_hospital, gov)
 
     stored = Ingestor(factory, gov, "crm", "customer").run([org("H1", "401234500001")]).results[0].golden_id
     batch = [org("H2", "401234500002")] + ([org("NOGLN", None)] if chunk != "alone" else [])
