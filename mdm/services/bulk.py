@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, update
@@ -13,11 +14,19 @@ def table(model: type) -> Table:
 
 
 def update_by_id(session: Session, model: type, rows: list[dict[str, Any]]) -> None:
-    """Core executemany UPDATE keyed by `id`: the ORM's bulk path costs more than the statement."""
+    """Core executemany UPDATE keyed by `id`: the ORM's bulk path costs more than the statement.
+
+    Each row sets only the columns it holds, so a caller can leave out an indexed column whose value
+    did not change (setting it, even to the same value, rewrites its index entry): rows are grouped
+    by the columns they set, one statement per group.
+    """
     table_ = table(model)
-    stmt = update(table_).where(table_.c.id == bindparam("_id")).values(
-        {k: bindparam(k) for k in rows[0] if k != "id"})
-    session.execute(stmt, [{**{k: v for k, v in r.items() if k != "id"}, "_id": r["id"]} for r in rows])
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        groups[tuple(sorted(k for k in r if k != "id"))].append(r)
+    for columns, group in sorted(groups.items()):
+        stmt = update(table_).where(table_.c.id == bindparam("_id")).values({k: bindparam(k) for k in columns})
+        session.execute(stmt, [{**{k: r[k] for k in columns}, "_id": r["id"]} for r in group])
 
 
 def accumulate(session: Session, model: type, keys: list[str], sums: list[str],

@@ -85,7 +85,7 @@ class _State:
     site: str | None
     touched: bool = False
     prev_issues: list[dict[str, Any]] | None = None  # of the latest version, read only when retrying
-    stored: dict[str, Any] = field(default_factory=dict)  # indexed columns as read: written only if changed
+    stored: dict[str, Any] = field(init=False)  # indexed columns as read: written only if changed
 
     def __post_init__(self) -> None:
         self.stored = {"site": self.site, "status": self.status, "golden_id": self.golden_id}
@@ -782,7 +782,7 @@ class _Chunk:
                 new_rows.append({"id": gid, "domain": self.domain, "status": "active", "version": 1, "data": data,
                                  "quality_score": quality_score, "created_at": self.now, "updated_at": self.now})
             else:
-                # the status is indexed: set only when it changes (see _write_source_records)
+                # the status is indexed: set only when it changes (update_by_id)
                 updates.append({"id": gid, "version": version, "data": data, "quality_score": quality_score,
                                 "updated_at": self.now, **({} if current[golden].status == "active"
                                                            else {"status": "active"})})
@@ -800,10 +800,8 @@ class _Chunk:
                 after={"version": version, "data": after}, context=self._audit_context(), at=self.now))
         if new_rows:
             s.execute(insert(table(GoldenRecord)), new_rows)
-        for with_status in (False, True):
-            rows = [u for u in updates if ("status" in u) is with_status]
-            if rows:
-                update_by_id(s, GoldenRecord, rows)
+        if updates:
+            update_by_id(s, GoldenRecord, updates)
         if versions:
             s.execute(insert(table(GoldenVersion)), versions)
         self.changes = changes
@@ -830,16 +828,13 @@ class _Chunk:
                 st.id = new_id
         new_keys = {k for k, _ in new}
         old = [st for k, st in touched.items() if k not in new_keys]
-        # Status and golden id are indexed: setting one rewrites its index entry even to the same
-        # value, a random page each in a large hub, so a column is set only when it changed (rows
-        # grouped by the columns they set, one statement per group).
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-        for st in old:
-            now = {"site": st.site, "status": st.status, "golden_id": real(st.golden_id)}
-            changed = {k: v for k, v in now.items() if v != st.stored[k]}
-            groups[tuple(changed)].append({"id": st.id, **changed, "latest_version": st.latest_version,
-                                           "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
-                                           "updated_at": self.now})
-        for _, rows in sorted(groups.items()):
-            update_by_id(s, SourceRecord, rows)
+        if old:
+            # status and golden id are indexed: set only when they changed, as each rewrite of an
+            # index entry is a random page in a large hub (update_by_id)
+            update_by_id(s, SourceRecord, [
+                {"id": st.id, **{k: v for k, v in (("site", st.site), ("status", st.status),
+                                                   ("golden_id", real(st.golden_id))) if v != st.stored[k]},
+                 "latest_version": st.latest_version, "latest_hash": st.latest_hash,
+                 "accepted_version": st.accepted_version, "updated_at": self.now} for st in old
+            ])
         return {k: st.id for k, st in touched.items() if st.id is not None}
