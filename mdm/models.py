@@ -124,6 +124,11 @@ class SourceRecord(Base):
     latest_hash: Mapped[str] = mapped_column(String(64))
     # The version survivorship reads: the newest one that passed validation.
     accepted_version: Mapped[int | None]
+    # A copy of that version's payload (SQL NULL when there is none), so that scoring a candidate
+    # reads this one row rather than the row, a version index entry and the version: three random
+    # pages per candidate in a hub whose pages are mostly on disk. The version stays the record.
+    accepted_payload: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

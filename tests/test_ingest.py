@@ -305,15 +305,53 @@ def test_a_new_version_sets_only_the_indexed_columns_that_changed(app, client) -
         assert results(post(client, "plm", "product", [plm_part("PN-1", G1, Revision="C")])) == ["linked"]
         source, golden = sorted(updates, key=lambda u: "golden_record" in u)
         assert "latest_version" in source and "status" not in source and "golden_id" not in source
+        assert "accepted_payload" in source
         assert "version" in golden and "status" not in golden
         updates.clear()
         assert results(post(client, "plm", "product", [plm_part("PN-1", G1, RegulatoryClass="Class IV")])) \
             == ["quarantined"]
         (stmt,) = updates
-        assert "status" in stmt and "golden_id" not in stmt
+        assert "status" in stmt and "golden_id" not in stmt and "accepted_payload" not in stmt
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     with app.extensions["mdm.sessionmaker"]() as s:
         sr = s.query(SourceRecord).filter_by(system="plm", source_key="PN-1").one()
         assert (sr.status, sr.golden_id, sr.latest_version, sr.accepted_version) == (
             "quarantined", first["results"][0]["golden_id"], 3, 2)
+
+
+def test_a_source_record_carries_the_payload_of_its_accepted_version_through_every_step(app, client) -> None:
+    """Matching reads a candidate's payload from its source record alone: the copy must follow the
+    accepted version through updates, quarantined versions, deletion and a resend."""
+    from sqlalchemy import select
+
+    from mdm.models import SourceRecord, SourceVersion
+
+    def copies() -> dict[str, tuple]:  # type: ignore[type-arg]
+        sr, sv = SourceRecord, SourceVersion
+        with app.extensions["mdm.sessionmaker"]() as s:
+            rows = s.execute(select(sr.source_key, sr.accepted_version, sr.accepted_payload, sv.payload)
+                             .outerjoin(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version)))
+            return {key: (accepted, copy, payload) for key, accepted, copy, payload in rows}
+
+    def check(expected: dict[str, int | None]) -> None:
+        found = copies()
+        assert {k: v[0] for k, v in found.items()} == expected
+        for key, (_, copy, payload) in found.items():
+            assert copy == payload, key
+
+    post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "brand_name": "ONE"},
+                                           {"source_key": "P2", "gtin": G2, "shelf_life_days": "abc"}])
+    check({"P1": 1, "P2": None})
+    post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "brand_name": "TWO"},
+                                           {"source_key": "P2", "gtin": G2, "brand_name": "FIXED"}])
+    check({"P1": 2, "P2": 2})
+    assert copies()["P1"][1]["brand_name"] == "TWO"
+    post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "shelf_life_days": "abc"}])
+    check({"P1": 2, "P2": 2})
+    client.delete("/api/v1/sources/csv-import/product/records/P1")
+    check({"P1": None, "P2": 2})
+    post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "shelf_life_days": "abc"}])
+    check({"P1": None, "P2": 2})
+    post(client, "csv-import", "product", [{"source_key": "P1", "gtin": G1, "brand_name": "BACK"}])
+    check({"P1": 6, "P2": 2})

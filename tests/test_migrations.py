@@ -150,3 +150,43 @@ def test_0009_audit_trail_keeps_its_chain_without_the_hash_index_and_identifiers
             assert log.verify(s, key) == {"ok": True, "entries": 4, "first_problem": None}
     finally:
         engine.dispose()
+
+
+def test_0010_source_records_get_the_payload_of_their_accepted_version(tmp_path) -> None:
+    import json
+
+    from alembic import command
+    from sqlalchemy import inspect, text
+
+    from mdm.migrate import alembic_config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    try:
+        upgrade(engine, "0009")
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO source_record (id, system, domain, source_key, status, latest_version, latest_hash, "
+                "accepted_version, created_at, updated_at) VALUES "
+                "(1, 'crm', 'customer', 'A', 'active', 3, 'h', 2, '2026-01-01', '2026-01-01'), "
+                "(2, 'crm', 'customer', 'B', 'quarantined', 1, 'h', NULL, '2026-01-01', '2026-01-01'), "
+                "(3, 'crm', 'customer', 'C', 'deleted', 2, 'deleted', NULL, '2026-01-01', '2026-01-01')"))
+            versions = [(1, 1, "accepted", {"name": "old"}), (1, 2, "accepted", {"name": "kept"}),
+                        (1, 3, "quarantined", {"name": "bad"}), (2, 1, "quarantined", {"name": "bad"}),
+                        (3, 1, "accepted", {"name": "gone"}), (3, 2, "deleted", {})]
+            for sid, version, status, payload in versions:
+                conn.execute(text("INSERT INTO source_version (source_record_id, version, status, payload, raw, "
+                                  "unknown_fields, issues, content_hash, received_at) VALUES "
+                                  "(:sid, :v, :st, :p, '{}', '[]', '[]', 'h', '2026-01-01')"),
+                             {"sid": sid, "v": version, "st": status, "p": json.dumps(payload)})
+        upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, accepted_payload FROM source_record ORDER BY id")).all()
+        assert [(sid, json.loads(p) if p is not None else None) for sid, p in rows] == [
+            (1, {"name": "kept"}), (2, None), (3, None)]
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0009")
+        assert "accepted_payload" not in {c["name"] for c in inspect(engine).get_columns("source_record")}
+    finally:
+        engine.dispose()

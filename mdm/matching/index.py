@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
-from ..models import MatchKey, MatchKeyCount, SourceRecord, SourceVersion
+from ..models import MatchKey, MatchKeyCount, SourceRecord
 from ..services.bulk import accumulate, table
 from . import normalise
 from .config import MatchConfig
@@ -79,13 +79,13 @@ def holders(session: Session, domain: str, keys: set[str]) -> dict[str, list[int
 
 def members(session: Session, sids: list[int]) -> dict[int, tuple[str, str, str, dict[str, Any]]]:
     """(golden id, system, source key, accepted payload) of those of `sids` that are live and linked."""
-    sr, sv = SourceRecord, SourceVersion
+    sr = SourceRecord
     out = {}
     for i in range(0, len(sids), 5000):
         for sid, golden, system, key, payload in session.execute(
-            select(sr.id, sr.golden_id, sr.system, sr.source_key, sv.payload)
-            .join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version))
-            .where(sr.id.in_(sids[i:i + 5000]), sr.status != "deleted", sr.golden_id.is_not(None))
+            select(sr.id, sr.golden_id, sr.system, sr.source_key, sr.accepted_payload)
+            .where(sr.id.in_(sids[i:i + 5000]), sr.status != "deleted", sr.golden_id.is_not(None),
+                   sr.accepted_payload.is_not(None))
         ):
             out[sid] = (str(golden), system, key, payload)
     return out

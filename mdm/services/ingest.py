@@ -85,10 +85,12 @@ class _State:
     site: str | None
     touched: bool = False
     prev_issues: list[dict[str, Any]] | None = None  # of the latest version, read only when retrying
-    stored: dict[str, Any] = field(init=False)  # indexed columns as read: written only if changed
+    accepted_payload: dict[str, Any] | None = None  # set when this chunk accepts a version
+    stored: dict[str, Any] = field(init=False)  # columns as read: written only if changed
 
     def __post_init__(self) -> None:
-        self.stored = {"site": self.site, "status": self.status, "golden_id": self.golden_id}
+        self.stored = {"site": self.site, "status": self.status, "golden_id": self.golden_id,
+                       "accepted_version": self.accepted_version}
 
 
 def check_target(gov: Governance, system: str, domain: str) -> None:
@@ -490,6 +492,7 @@ class _Chunk:
             return
         st.status = "active"
         st.accepted_version = st.latest_version
+        st.accepted_payload = m.payload
         result, target, explanation = self._match(m, st)
         self.accepted[key] = m
         if self.matcher is not None:
@@ -821,7 +824,7 @@ class _Chunk:
             rows = [{"system": self.ing.system, "domain": self.domain, "source_key": k, "site": st.site,
                      "status": st.status, "golden_id": real(st.golden_id), "latest_version": st.latest_version,
                      "latest_hash": st.latest_hash, "accepted_version": st.accepted_version,
-                     "created_at": self.now, "updated_at": self.now} for k, st in new]
+                     "accepted_payload": st.accepted_payload, "created_at": self.now, "updated_at": self.now} for k, st in new]
             sr_table = table(SourceRecord)
             new_ids = s.scalars(insert(sr_table).returning(sr_table.c.id, sort_by_parameter_order=True), rows)
             for (_, st), new_id in zip(new, new_ids.all()):
@@ -830,11 +833,14 @@ class _Chunk:
         old = [st for k, st in touched.items() if k not in new_keys]
         if old:
             # status and golden id are indexed: set only when they changed, as each rewrite of an
-            # index entry is a random page in a large hub (update_by_id)
+            # index entry is a random page in a large hub (update_by_id); the accepted payload is
+            # rewritten only with a newly accepted version
             update_by_id(s, SourceRecord, [
                 {"id": st.id, **{k: v for k, v in (("site", st.site), ("status", st.status),
                                                    ("golden_id", real(st.golden_id))) if v != st.stored[k]},
+                 **({"accepted_version": st.accepted_version, "accepted_payload": st.accepted_payload}
+                    if st.accepted_version != st.stored["accepted_version"] else {}),
                  "latest_version": st.latest_version, "latest_hash": st.latest_hash,
-                 "accepted_version": st.accepted_version, "updated_at": self.now} for st in old
+                 "updated_at": self.now} for st in old
             ])
         return {k: st.id for k, st in touched.items() if st.id is not None}

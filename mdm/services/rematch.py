@@ -24,7 +24,7 @@ from ..governance.model import Governance
 from ..matching import index
 from ..matching.config import MatchConfig
 from ..matching.scoring import score
-from ..models import GoldenRecord, GoldenVersion, Identifier, MatchTask, SourceRecord, SourceVersion, utcnow
+from ..models import GoldenRecord, GoldenVersion, Identifier, MatchTask, SourceRecord, utcnow
 from . import decisions, governance_versions, ids
 from .golden_store import append_changes, lock_goldens, rebuild
 from .merge import _relink
@@ -109,15 +109,15 @@ def rematch(factory: sessionmaker, gov: Governance, domain: str, *, actor: str,
 
 
 def _load(session: Session, gov: Governance, domain: str) -> list[_Rec]:
-    sr, sv = SourceRecord, SourceVersion
+    sr = SourceRecord
     listed = gov.rules[domain].identifiers
     ident_fields = [(f.name, f.check or "", f.identifier_scope) for f in gov.domains[domain].identifier_fields
                     if listed is None or f.name in listed]
     recs = []
     for sid, system, key, site, golden, payload in session.execute(
-        select(sr.id, sr.system, sr.source_key, sr.site, sr.golden_id, sv.payload)
-        .join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version))
-        .where(sr.domain == domain, sr.status != "deleted", sr.golden_id.is_not(None)).order_by(sr.id)
+        select(sr.id, sr.system, sr.source_key, sr.site, sr.golden_id, sr.accepted_payload)
+        .where(sr.domain == domain, sr.status != "deleted", sr.golden_id.is_not(None),
+               sr.accepted_payload.is_not(None)).order_by(sr.id)
     ):
         rec = _Rec(sid, system, key, site, str(golden), payload)
         for name, kind, scope in ident_fields:

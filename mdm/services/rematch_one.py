@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..governance.model import Governance
 from ..matching.config import MatchConfig
 from ..matching.matcher import Matcher
-from ..models import SourceRecord, SourceVersion
+from ..models import SourceRecord
 from . import decisions
 
 
@@ -25,8 +25,7 @@ def rematch_one(session: Session, gov: Governance, domain: str, sr: SourceRecord
     cfg: MatchConfig = gov.rules[domain].match or MatchConfig()
     if not cfg.fuzzy or sr.accepted_version is None:
         return None, "created", None
-    payload = session.scalar(select(SourceVersion.payload).where(
-        SourceVersion.source_record_id == sr.id, SourceVersion.version == sr.accepted_version))
+    payload = sr.accepted_payload
     if payload is None:
         return None, "created", None
     site = sr.site if gov.domains[domain].site_bound else None

@@ -42,6 +42,7 @@ def delete_source(factory: sessionmaker, gov: Governance, system: str, domain: s
         # Nothing received before the deletion may feed a golden record again, even if the source
         # later resends the key and that version is quarantined.
         sr.accepted_version = None
+        sr.accepted_payload = None
         sr.updated_at = now
         session.execute(insert(SourceVersion).values(
             source_record_id=sr.id, version=sr.latest_version, status="deleted", payload={}, raw={},

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..models import GoldenRecord, MatchTask, SourceRecord, SourceVersion, iso
+from ..models import GoldenRecord, MatchTask, SourceRecord, iso
 
 DECISIONS = ("merge", "not_a_match")
 
@@ -55,9 +55,8 @@ def task_view(session: Session, task: MatchTask, *, full: bool = False) -> dict[
         out["source"] = {"system": sr.system, "source_key": sr.source_key, "golden_id": sr.golden_id}
     if full:
         out["explanation"] = task.explanation
-        if sr is not None and sr.accepted_version is not None:
-            out["source"]["data"] = session.scalar(select(SourceVersion.payload).where(
-                SourceVersion.source_record_id == sr.id, SourceVersion.version == sr.accepted_version))
+        if sr is not None and sr.accepted_payload is not None:
+            out["source"]["data"] = sr.accepted_payload
         out["sides"] = [_side(session, g) for g in [task.golden_id, *task.candidate_ids] if g]
     return out
 
