@@ -192,15 +192,19 @@ def test_over_frequent_blocking_keys_are_capped(app) -> None:
         _source_rows(s, [1, 2, 3])
         index.sync(s, "customer", keys)
         s.commit()
+        # term frequencies and the domain's size are counted; a blocking key's holders are read instead
         counts = dict(s.execute(select(MatchKeyCount.key, MatchKeyCount.n)).all())
-        assert counts["fam=smith"] == 3 and counts["*"] == 3 and counts["tf.family_name=smith"] == 3
+        assert counts == {"*": 3, "tf.family_name=smith": 3}
+        held = index.holders(s, "customer", {"fam=smith", "fam=jones"}, 2)  # at most 2: over a cap of 1
+        assert list(held) == ["fam=smith"] and len(set(held["fam=smith"]) & {1, 2, 3}) == 2
         m = Matcher(s, cfg, "customer")
         m.prepare([({"family_name": "Smith"}, None)])
         ranking = m.rank({"family_name": "Smith"}, None)
         assert ranking.capped == ["fam=smith"] and ranking.candidates == []
         index.sync(s, "customer", {1: set(), 2: set()})  # deleted at source: keys and counts go
         s.commit()
-        assert s.scalar(select(MatchKeyCount.n).where(MatchKeyCount.key == "fam=smith")) == 1
+        assert s.scalar(select(MatchKeyCount.n).where(MatchKeyCount.key == "tf.family_name=smith")) == 1
+        assert index.holders(s, "customer", {"fam=smith"}, 101) == {"fam=smith": [3]}
         assert len(s.scalars(select(MatchKey)).all()) == 3  # record 3: fam, tf and *
 
 
@@ -373,7 +377,7 @@ def test_a_stale_key_of_a_deleted_record_is_skipped_and_its_place_filled(app) ->
         s.execute(SourceRecord.__table__.update().where(SourceRecord.source_key == "GHOST")
                   .values(status="deleted", golden_id=None))
         s.commit()
-        assert index.holders(s, "customer", {"name_tokens=hospital mercy"})["name_tokens=hospital mercy"]
+        assert index.holders(s, "customer", {"name_tokens=hospital mercy"}, 101)["name_tokens=hospital mercy"]
     assert ghost.golden_id == true.golden_id
     result = Ingestor(factory, short, "crm", "customer").run([_mercy(gov, "NEW")]).results[0]
     assert (result.result, result.golden_id) == ("linked", true.golden_id)

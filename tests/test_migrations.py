@@ -81,7 +81,7 @@ def test_blocking_key_counts_move_to_a_table_without_rowid_and_back(tmp_path) ->
             assert "WITHOUT ROWID" not in ddl(conn)
             conn.execute(text('INSERT INTO match_key_count (domain, "key", n) VALUES (:d, :k, :n)'),
                          [{"d": d, "k": k, "n": n} for d, k, n in rows])
-        upgrade(engine)
+        upgrade(engine, "0008")
         with engine.begin() as conn:
             assert ddl(conn).rstrip().endswith("WITHOUT ROWID")
             assert [tuple(r) for r in conn.execute(text('SELECT domain, "key", n FROM match_key_count '
@@ -188,5 +188,61 @@ def test_0010_source_records_get_the_payload_of_their_accepted_version(tmp_path)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, "0009")
         assert "accepted_payload" not in {c["name"] for c in inspect(engine).get_columns("source_record")}
+    finally:
+        engine.dispose()
+
+
+def test_0011_blocking_keys_lose_their_counts_and_get_them_back_from_the_index(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from mdm.migrate import alembic_config, upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    keys = [("customer", "*", 1), ("customer", "*", 2), ("customer", "tf.family_name=smith", 1),
+            ("customer", "fam=smith", 1), ("customer", "fam=smith", 2), ("lot", "@GAL/lot=24a1", 3)]
+    counts = [("customer", "*", 2), ("customer", "fam=smith", 2), ("customer", "tf.family_name=smith", 1),
+              ("lot", "@GAL/lot=24a1", 1)]
+
+    def stored(conn) -> list[tuple]:  # type: ignore[no-untyped-def,type-arg]
+        return [tuple(r) for r in conn.execute(text('SELECT domain, "key", n FROM match_key_count '
+                                                    'ORDER BY domain, "key"'))]
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as conn:
+            for sid in (1, 2, 3):
+                conn.execute(text("INSERT INTO source_record (id, system, domain, source_key, status, latest_version, "
+                                  "latest_hash, created_at, updated_at) VALUES (:i, 'crm', 'customer', :k, 'active', "
+                                  "1, 'h', '2026-01-01', '2026-01-01')"), {"i": sid, "k": f"K{sid}"})
+            for domain, key, sid in keys:
+                conn.execute(text('INSERT INTO match_key (domain, "key", source_record_id) VALUES (:d, :k, :s)'),
+                             {"d": domain, "k": key, "s": sid})
+            for domain, key, n in counts:
+                conn.execute(text('INSERT INTO match_key_count (domain, "key", n) VALUES (:d, :k, :n)'),
+                             {"d": domain, "k": key, "n": n})
+        upgrade(engine)
+        with engine.connect() as conn:
+            assert stored(conn) == [("customer", "*", 2), ("customer", "tf.family_name=smith", 1)]
+        # who holds a blocking key, up to a limit: one search of the covering index per key, no row read
+        from sqlalchemy import event
+        from sqlalchemy.orm import Session
+
+        from mdm.matching import index
+
+        seen: list[tuple] = []  # type: ignore[type-arg]
+        event.listen(engine, "before_cursor_execute", lambda c, cur, st, params, ctx, many: seen.append((st, params)))
+        with Session(engine) as s:
+            assert index.holders(s, "customer", {"fam=smith", "fam=jones"}, 2) == {"fam=smith": [1, 2]}
+        ((statement, params),) = [(st, p) for st, p in seen if "match_key" in st]
+        with engine.connect() as conn:
+            plan = [row[3] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)]
+        searches = [p for p in plan if p.startswith(("SEARCH", "SCAN match_key"))]
+        assert searches == ["SEARCH match_key USING COVERING INDEX ix_match_key_domain_key_source (domain=? AND key=?)"] * 2
+        cfg = alembic_config(engine)
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0010")
+        with engine.connect() as conn:
+            assert stored(conn) == counts
     finally:
         engine.dispose()

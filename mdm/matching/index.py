@@ -2,9 +2,11 @@
 
 Keys are strings `<key name>=<value>` (prefixed with `@<site>/` in site-bound domains, so that lots
 and machines only meet candidates of their own site), `tf.<comparison>=<value>` for term
-frequencies, and `*` (one per record: the size of the domain). Every read is `domain = ? AND key IN
-(...)` on an index; a key held by more records than the cap is skipped, never read. The index
-covers (domain, key, source record), so finding who holds a key reads no table rows.
+frequencies, and `*` (one per record: the size of the domain). Every read is by domain and key on
+an index. The index covers (domain, key, source record), so finding who holds a key reads no table
+rows. Term frequencies and the size of the domain are counted in `match_key_count`; a blocking key's
+holders are read up to one more than the cap instead (a key reaching it is skipped), so that no
+count per blocking key is read and rewritten with every record: in a large hub each is a random page.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, union_all
 from sqlalchemy.orm import Session
 
 from ..models import MatchKey, MatchKeyCount, SourceRecord
@@ -52,6 +54,11 @@ def all_keys(cfg: MatchConfig, payload: dict[str, Any], site: str | None) -> set
     return {TOTAL, *blocking_keys(cfg, payload, site), *tf_keys(cfg, payload)}
 
 
+def counted(key: str) -> bool:
+    """Keys whose holders are counted in `match_key_count`: the domain's size and term frequencies."""
+    return key == TOTAL or key.startswith("tf.")
+
+
 def counts(session: Session, domain: str, keys: set[str]) -> dict[str, int]:
     if not keys:
         return {}
@@ -64,15 +71,16 @@ def counts(session: Session, domain: str, keys: set[str]) -> dict[str, int]:
     return out
 
 
-def holders(session: Session, domain: str, keys: set[str]) -> dict[str, list[int]]:
-    """Source record ids holding each key, read from the covering index alone (no table rows)."""
+def holders(session: Session, domain: str, keys: set[str], limit: int) -> dict[str, list[int]]:
+    """Source record ids holding each key, at most `limit` per key, from the covering index alone."""
     out: dict[str, list[int]] = defaultdict(list)
     mk = MatchKey
     ordered = sorted(keys)
-    for i in range(0, len(ordered), 5000):
-        for key, sid in session.execute(
-            select(mk.key, mk.source_record_id).where(mk.domain == domain, mk.key.in_(ordered[i:i + 5000]))
-        ):
+    # one limited look-up per key, in statements of at most 200 (SQLite allows 500 terms in a UNION)
+    for i in range(0, len(ordered), 200):
+        parts = [select(mk.key, mk.source_record_id).where(mk.domain == domain, mk.key == key).limit(limit).subquery()
+                 for key in ordered[i:i + 200]]
+        for key, sid in session.execute(union_all(*(select(p.c.key, p.c.source_record_id) for p in parts))):
             out[key].append(sid)
     return out
 
@@ -118,7 +126,7 @@ def sync(session: Session, domain: str, wanted: dict[int, set[str]]) -> None:
     if to_insert:
         # Core executemany: batched by the driver, without the ORM's per-row bookkeeping
         session.execute(insert(table(MatchKey)), to_insert)
-    _add_counts(session, domain, {k: n for k, n in delta.items() if n})
+    _add_counts(session, domain, {k: n for k, n in delta.items() if n and counted(k)})
 
 
 def _add_counts(session: Session, domain: str, delta: dict[str, int]) -> None:

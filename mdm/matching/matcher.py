@@ -69,7 +69,8 @@ class Matcher:
         self.session = session
         self.cfg = cfg
         self.domain = domain
-        self.counts: dict[str, int] = {}
+        self.counts: dict[str, int] = {}  # term frequencies and the domain's size
+        self.held: dict[str, int] = {}  # stored holders of each blocking key, up to one over the cap
         self.holders: dict[str, list[_Member]] = defaultdict(list)
         self.local: dict[str, list[_Member]] = defaultdict(list)
         self.local_counts: Counter[str] = Counter()
@@ -99,9 +100,10 @@ class Matcher:
         for payload, site in records:
             blocking.update(self.keys_of(payload, site))
             tf.update(index.tf_keys(self.cfg, payload))
-        self.counts = index.counts(self.session, self.domain, blocking | tf | {index.TOTAL})
-        usable = {k for k in blocking if self.counts.get(k, 0) <= self.cfg.cap}
-        held = index.holders(self.session, self.domain, usable)
+        self.counts = index.counts(self.session, self.domain, tf | {index.TOTAL})
+        found_holders = index.holders(self.session, self.domain, blocking, self.cfg.cap + 1)
+        self.held = {k: len(sids) for k, sids in found_holders.items()}
+        held = {k: sids for k, sids in found_holders.items() if len(sids) <= self.cfg.cap}
         lists = [_Shortlist(payload, self._ranked(self.keys_of(payload, site), held, exclude_sources))
                  for payload, site in records]
         found: dict[int, tuple[str, str, str, dict[str, Any]]] = {}
@@ -165,7 +167,7 @@ class Matcher:
         if listed is not None and listed[0] is payload:
             chosen, ranking.not_scored = listed[1], listed[2]
         for key in self.keys_of(payload, site):
-            if self.counts.get(key, 0) + self.local_counts[key] > self.cfg.cap:
+            if self.held.get(key, 0) + self.local_counts[key] > self.cfg.cap:
                 ranking.capped.append(key)
                 continue
             for m in (*self.holders.get(key, ()), *self.local.get(key, ())):
