@@ -169,10 +169,13 @@ def test_0010_source_records_get_the_payload_of_their_accepted_version(tmp_path)
                 "accepted_version, created_at, updated_at) VALUES "
                 "(1, 'crm', 'customer', 'A', 'active', 3, 'h', 2, '2026-01-01', '2026-01-01'), "
                 "(2, 'crm', 'customer', 'B', 'quarantined', 1, 'h', NULL, '2026-01-01', '2026-01-01'), "
-                "(3, 'crm', 'customer', 'C', 'deleted', 2, 'deleted', NULL, '2026-01-01', '2026-01-01')"))
+                "(3, 'crm', 'customer', 'C', 'deleted', 2, 'deleted', NULL, '2026-01-01', '2026-01-01'), "
+                # deleted by an older hub, which kept the accepted version
+                "(4, 'crm', 'customer', 'D', 'deleted', 2, 'deleted', 1, '2026-01-01', '2026-01-01')"))
             versions = [(1, 1, "accepted", {"name": "old"}), (1, 2, "accepted", {"name": "kept"}),
                         (1, 3, "quarantined", {"name": "bad"}), (2, 1, "quarantined", {"name": "bad"}),
-                        (3, 1, "accepted", {"name": "gone"}), (3, 2, "deleted", {})]
+                        (3, 1, "accepted", {"name": "gone"}), (3, 2, "deleted", {}),
+                        (4, 1, "accepted", {"name": "gone"}), (4, 2, "deleted", {})]
             for sid, version, status, payload in versions:
                 conn.execute(text("INSERT INTO source_version (source_record_id, version, status, payload, raw, "
                                   "unknown_fields, issues, content_hash, received_at) VALUES "
@@ -182,7 +185,7 @@ def test_0010_source_records_get_the_payload_of_their_accepted_version(tmp_path)
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT id, accepted_payload FROM source_record ORDER BY id")).all()
         assert [(sid, json.loads(p) if p is not None else None) for sid, p in rows] == [
-            (1, {"name": "kept"}), (2, None), (3, None)]
+            (1, {"name": "kept"}), (2, None), (3, None), (4, None)]
         cfg = alembic_config(engine)
         with engine.begin() as conn:
             cfg.attributes["connection"] = conn

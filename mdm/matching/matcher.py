@@ -1,8 +1,8 @@
 """Candidates for incoming records and their scores against each golden record, a batch at a time.
 
-`prepare` reads everything a batch needs in a few indexed queries (key counts, key holders, the
-accepted payloads of a bounded shortlist per record); `rank` then works in memory. Records decided earlier in the same batch are added
-with `add_local`, so duplicates that arrive together find each other. A golden record scores as its
+`prepare` reads everything a batch needs in a few indexed queries (term frequencies, key holders up
+to the cap, the accepted payloads of a bounded shortlist per record); `rank` then works in memory.
+Records decided earlier in the same batch are added with `add_local`, so duplicates that arrive together find each other. A golden record scores as its
 best-matching member: a record is compared with the source records it shares a blocking key with.
 """
 
