@@ -12,9 +12,10 @@ count per blocking key is read and rewritten with every record: in a large hub e
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, insert, select, union_all
+from sqlalchemy import TextClause, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..models import MatchKey, MatchKeyCount, SourceRecord
@@ -74,15 +75,22 @@ def counts(session: Session, domain: str, keys: set[str]) -> dict[str, int]:
 def holders(session: Session, domain: str, keys: set[str], limit: int) -> dict[str, list[int]]:
     """Source record ids holding each key, at most `limit` per key, from the covering index alone."""
     out: dict[str, list[int]] = defaultdict(list)
-    mk = MatchKey
     ordered = sorted(keys)
     # one limited look-up per key, in statements of at most 200 (SQLite allows 500 terms in a UNION)
     for i in range(0, len(ordered), 200):
-        parts = [select(mk.key, mk.source_record_id).where(mk.domain == domain, mk.key == key).limit(limit).subquery()
-                 for key in ordered[i:i + 200]]
-        for key, sid in session.execute(union_all(*(select(p.c.key, p.c.source_record_id) for p in parts))):
+        chunk = ordered[i:i + 200]
+        params: dict[str, Any] = {f"k{j}": key for j, key in enumerate(chunk)}
+        for key, sid in session.execute(_holders_sql(len(chunk)), {"domain": domain, "limit": limit, **params}):
             out[key].append(sid)
     return out
+
+
+@lru_cache(maxsize=64)
+def _holders_sql(n: int) -> TextClause:
+    # written out once per size: building it from select() objects cost more than running it
+    part = ('SELECT "key", source_record_id FROM (SELECT "key", source_record_id FROM match_key '
+            'WHERE domain = :domain AND "key" = :k{0} LIMIT :limit) AS h{0}')
+    return text(" UNION ALL ".join(part.format(j) for j in range(n)))
 
 
 def members(session: Session, sids: list[int]) -> dict[int, tuple[str, str, str, dict[str, Any]]]:
