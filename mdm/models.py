@@ -127,8 +127,9 @@ class SourceRecord(Base):
     # A copy of that version's payload (SQL NULL when there is none), so that scoring a candidate
     # reads this one row rather than the row, a version index entry and the version: three random
     # pages per candidate in a hub whose pages are mostly on disk. The version stays the record.
+    # Deferred: loading a source record (a golden record's sources, deletion) does not decode it.
     accepted_payload: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"))
+        JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql"), deferred=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

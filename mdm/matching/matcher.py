@@ -2,8 +2,9 @@
 
 `prepare` reads everything a batch needs in a few indexed queries (term frequencies, key holders up
 to the cap, the accepted payloads of a bounded shortlist per record); `rank` then works in memory.
-Records decided earlier in the same batch are added with `add_local`, so duplicates that arrive together find each other. A golden record scores as its
-best-matching member: a record is compared with the source records it shares a blocking key with.
+Records decided earlier in the same batch are added with `add_local`, so duplicates that arrive
+together find each other. A golden record scores as its best-matching member: a record is compared
+with the source records it shares a blocking key with.
 """
 
 from __future__ import annotations

@@ -23,9 +23,7 @@ def rematch_one(session: Session, gov: Governance, domain: str, sr: SourceRecord
         (golden id or None, how, explanation of the best candidate or None)
     """
     cfg: MatchConfig = gov.rules[domain].match or MatchConfig()
-    if not cfg.fuzzy or sr.accepted_version is None:
-        return None, "created", None
-    payload = sr.accepted_payload
+    payload = sr.accepted_payload if cfg.fuzzy else None
     if payload is None:
         return None, "created", None
     site = sr.site if gov.domains[domain].site_bound else None
