@@ -14,6 +14,7 @@ writes into the hub like the benchmark does: use a copy to keep the original as 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -86,9 +87,22 @@ def main() -> None:
     probe = Probe(app.extensions["mdm.engine"])
     probe.by_statement.clear()
     client, auth = app.test_client(), source_token(app, "crm")
+    lineage = app.extensions.get("mdm.lineage")
+    collecting: list[float] = []  # the collector's pauses in this request, ms
+    started: list[float] = []
+
+    def on_gc(phase: str, _info: dict) -> None:
+        if phase == "start":
+            started.append(time.perf_counter())
+        elif started:
+            collecting.append((time.perf_counter() - started.pop()) * 1000)
+
+    gc.callbacks.append(on_gc)
     rows = []
     for kind, key, raw in plan_upserts(app.extensions["mdm.governance"], kept, args.upserts):
         probe.request = []
+        collecting.clear()
+        backlog = lineage._queue.qsize() if lineage is not None else 0
         before = _read_bytes()
         t0 = time.perf_counter()
         resp = client.put(f"/api/v1/sources/crm/customer/records/{key}", json=raw, headers=auth)
@@ -97,8 +111,9 @@ def main() -> None:
         rows.append({"kind": kind, "result": resp.get_json()["result"], "wall_ms": round(wall, 2),
                      "statements": len(probe.request), "sql_ms": round(sum(s for s, _, _ in probe.request) * 1000, 2),
                      "disk_pages": (_read_bytes() - before) // PAGE,
+                     "gc_ms": round(sum(collecting), 2), "lineage_backlog": backlog,
                      "slowest": [(round(s * 1000, 2), pg, t) for s, pg, t in sorted(probe.request, reverse=True)[:3]]})
-    lineage = app.extensions.get("mdm.lineage")
+    gc.callbacks.remove(on_gc)
     if lineage is not None and lineage.background:
         lineage.flush(120)
     walls = sorted(r["wall_ms"] for r in rows)
@@ -114,7 +129,8 @@ def main() -> None:
     print("slowest requests:")
     for r in sorted(rows, key=lambda r: -r["wall_ms"])[:args.slowest]:
         print(f"  {r['kind']:9} {r['result']:8} {r['wall_ms']:6.2f} ms, {r['statements']} statements, "
-              f"{r['sql_ms']:.2f} ms in SQL, {r['disk_pages']} pages from disk")
+              f"{r['sql_ms']:.2f} ms in SQL, {r['disk_pages']} pages from disk, "
+              f"{r['gc_ms']:.2f} ms collecting, {r['lineage_backlog']} lineage events queued")
         for ms, pages, text in r["slowest"]:
             print(f"      {ms:6.2f} ms {pages:4d} pages  {text[:90]}")
     if args.json:

@@ -313,6 +313,29 @@ def test_http_transport_posts_the_stored_event(app, receiver) -> None:
     assert (row.delivered, row.error, row.event_type) == (True, None, "FAIL")
 
 
+@pytest.mark.parametrize("kind", ["file", "http"])
+def test_transports_send_the_stored_dict_without_converting_again(app, receiver, tmp_path, monkeypatch,
+                                                                  kind: str) -> None:
+    """The transports' `Serde.to_json` takes the dict the hub made: Serde's own walk never runs."""
+    from openlineage.client.serde import Serde
+
+    def walked(*_: Any) -> None:
+        raise AssertionError("Serde converted the event again")
+
+    monkeypatch.setattr(Serde, "remove_nulls_and_enums", classmethod(walked))
+    url, received = receiver
+    path = tmp_path / "handed.ndjson"
+    transport = ({"type": "file", "log_file_path": str(path), "append": True} if kind == "file"
+                 else {"type": "http", "url": url, "endpoint": "api/v1/lineage"})
+    emitter = _emitter(app, transport)
+    run = str(uuid.uuid4())
+    assert emitter.ingest_completed(run, "plm", "product", stats=stat_rows(emitter.gov, "product"),
+                                    counts={"created": 1}, started_at=T0)
+    sent = _lines(path) if kind == "file" else [body for _, body in received]
+    assert [r.event for r in _rows(app)] == sent and len(sent) == 2
+    assert (emitter.failures, [r.delivered for r in _rows(app)]) == (0, [True, True])
+
+
 def _closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

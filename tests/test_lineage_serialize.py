@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 import uuid
 
 import attr
@@ -12,7 +13,7 @@ from openlineage.client.serde import Serde
 from test_lineage import stat_rows, writable_pairs
 
 from mdm.lineage import run_event, steward_event
-from mdm.lineage.serialize import to_dict
+from mdm.lineage.serialize import converted, to_dict
 
 T0 = dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)
 
@@ -65,3 +66,16 @@ def test_the_rules_of_serde(value: object) -> None:
 def test_only_events_and_records() -> None:
     with pytest.raises(TypeError):
         to_dict([1, 2])
+
+
+def test_the_client_serialises_the_converted_event_once(governance) -> None:
+    """Inside `converted`, the client's Serde gets the very dict the hub stores; outside, its own."""
+    event = run_event(governance, "COMPLETE", str(uuid.uuid4()), *writable_pairs(governance)[0], T0,
+                      stats=[], counts={"created": 1})
+    with converted(event) as body:
+        assert Serde.to_dict(event) is body
+        other = steward_event(governance, "merge", str(uuid.uuid4()), "CUS-000001", "customer", T0, "alice", None)
+        assert Serde.to_dict(other) is not to_dict(other) and Serde.to_dict(other) == to_dict(other)
+        assert json.loads(Serde.to_json(event)) == body
+    again = Serde.to_dict(event)
+    assert again == body and again is not body

@@ -32,7 +32,7 @@ from ..governance.model import Governance
 from ..models import LineageEvent, utcnow
 from ..services.bulk import table
 from .events import run_event, steward_event
-from .serialize import to_dict
+from .serialize import converted, to_dict
 
 log = logging.getLogger(__name__)
 
@@ -163,17 +163,18 @@ class LineageEmitter:
 
     def emit_all(self, events: list[RunEvent]) -> bool:
         """Send `events` in order, then store them in one transaction; True when all were delivered."""
-        rows = [(event, self._send(event)) for event in events]
+        rows = [(event, *self._send(event)) for event in events]
         # stored once the outcomes are known: one short transaction for the lot
         stored = self._store(rows)
-        failed = sum(error is not None or not stored for _, error in rows)
+        failed = sum(error is not None or not stored for _, _, error in rows)
         if failed:
             with self._lock:
                 self.failures += failed
-        return all(error is None for _, error in rows)
+        return all(error is None for _, _, error in rows)
 
-    def _send(self, event: RunEvent) -> str | None:
-        """Hand `event` to the client: None, or why it was not delivered."""
+    def _send(self, event: RunEvent) -> tuple[dict[str, Any] | None, str | None]:
+        """Hand `event` to the client: the event as stored (None: not convertible), and None or why
+        it was not delivered."""
         try:
             client = self.client
             # The client adds its own facets (run tags, configured environment variables) while
@@ -185,22 +186,28 @@ class LineageEmitter:
             error = f"cannot configure the OpenLineage client: {type(exc).__name__}: {exc}"
         else:
             try:
-                client.emit(event)
-                return None
+                with converted(event) as body:
+                    client.emit(event)
+                return body, None
             except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
                 error = f"{type(exc).__name__}: {exc}"
         log.warning("lineage event %s %s of run %s not delivered: %s", event.job.name,
                     _state(event), event.run.runId, error)
-        return error
-
-    def _store(self, rows: list[tuple[RunEvent, str | None]]) -> bool:
         try:
+            return to_dict(event), error
+        except Exception:  # noqa: BLE001 - _store reports it
+            return None, error
+
+    def _store(self, rows: list[tuple[RunEvent, dict[str, Any] | None, str | None]]) -> bool:
+        try:
+            if any(body is None for _, body, _ in rows):
+                raise TypeError("an event the hub cannot convert to JSON")
             # built before the transaction, and written with a Core statement: the write lock is
             # held for the insert alone (the ORM's unit of work cost as much again)
             values = [{"run_uuid": event.run.runId, "event_type": _state(event) or "OTHER",
                        "job_namespace": event.job.namespace, "job_name": event.job.name,
-                       "event_time": _parse_time(event.eventTime), "event": to_dict(event),
-                       "delivered": error is None, "error": error} for event, error in rows]
+                       "event_time": _parse_time(event.eventTime), "event": body,
+                       "delivered": error is None, "error": error} for event, body, error in rows]
             with self.factory() as session:
                 session.execute(insert(table(LineageEvent)), values)
                 session.commit()

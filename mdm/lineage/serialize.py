@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any
 
-__all__ = ["remember", "to_dict"]
+from openlineage.client.serde import Serde
+
+__all__ = ["converted", "remember", "to_dict"]
 
 # id(facet) -> (facet, its dict): facets that every event of a job repeats (schemas, column
 # lineage) are converted once. The entry holds the facet, so its id cannot be reused meanwhile.
@@ -34,6 +38,32 @@ def to_dict(event: Any) -> dict[str, Any]:
     if not isinstance(out, dict):
         raise TypeError(f"not an event: {type(event).__name__}")
     return out
+
+
+# id(event) -> (event, its dict), for the events being handed to the client right now
+_HANDED: dict[int, tuple[Any, dict[str, Any]]] = {}
+_serde_to_dict = Serde.to_dict.__func__  # type: ignore[attr-defined]
+
+
+def _to_dict_once(cls: type, obj: Any) -> dict[Any, Any]:
+    hit = _HANDED.get(id(obj))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    return _serde_to_dict(cls, obj)
+
+
+Serde.to_dict = classmethod(_to_dict_once)  # type: ignore[method-assign,assignment]
+
+
+@contextmanager
+def converted(event: Any) -> Iterator[dict[str, Any]]:
+    """`to_dict(event)`, also given to the client's `Serde.to_dict(event)` inside the block (read-only)."""
+    out = to_dict(event)
+    _HANDED[id(event)] = (event, out)
+    try:
+        yield out
+    finally:
+        _HANDED.pop(id(event), None)
 
 
 def _convert(obj: Any) -> Any:
