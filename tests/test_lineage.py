@@ -20,6 +20,7 @@ from helpers import gtin, post
 from jsonschema import Draft202012Validator, FormatChecker
 from openlineage.client.serde import Serde
 from referencing import Registry, Resource
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from mdm.api.lineage import blp
@@ -386,6 +387,46 @@ def test_background_worker_emits_in_order_after_the_caller_returns(app, tmp_path
     assert bg.flush(10)
     assert [e["run"]["runId"] for e in _lines(path)] == runs
     assert len(_rows(app)) == 5 and bg.failures == 0
+
+
+def test_background_worker_stores_what_queued_up_in_one_transaction(app, tmp_path) -> None:
+    """Events that queue while the worker is busy are sent in order and stored with one commit."""
+    path = tmp_path / "batch.ndjson"
+    base = _emitter(app, {"type": "file", "log_file_path": str(path), "append": True})
+    bg = LineageEmitter(base.gov, app.extensions["mdm.sessionmaker"], str(tmp_path), background=True)
+    busy = threading.Event()
+    bg.submit(busy.wait, 10)  # the worker is held up, as by a slow backend
+    runs = [str(uuid.uuid4()) for _ in range(20)]
+    for run in runs:
+        bg.submit(bg.ingest_completed, run, "plm", "product", stats=[], counts={"created": 1}, started_at=T0)
+    commits: list[int] = []
+    engine = app.extensions["mdm.engine"]
+    listener = lambda conn: commits.append(1)
+    sa_event.listen(engine, "commit", listener)
+    try:
+        busy.set()
+        assert bg.flush(10)
+    finally:
+        sa_event.remove(engine, "commit", listener)
+    sent = _lines(path)
+    assert [e["run"]["runId"] for e in sent] == [r for r in runs for _ in ("START", "COMPLETE")]
+    rows = _rows(app)
+    assert [r.event for r in rows] == sent and all(r.delivered for r in rows)
+    assert len(commits) == 1 and bg.failures == 0
+
+
+def test_configured_environment_variables_are_stored_as_sent(app, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("MDM_LINEAGE_TEST_SITE", "plant-7")
+    path = tmp_path / "env-facet.ndjson"
+    base = _emitter(app, {"type": "file", "log_file_path": str(path), "append": True})
+    gov = dataclasses.replace(base.gov, openlineage={**base.gov.openlineage,
+                                                     "facets": {"environment_variables": ["MDM_LINEAGE_TEST_SITE"]}})
+    emitter = LineageEmitter(gov, app.extensions["mdm.sessionmaker"], str(tmp_path))
+    assert emitter.ingest_started(str(uuid.uuid4()), "plm", "product", T0)
+    (sent,) = _lines(path)
+    assert sent["run"]["facets"]["environmentVariables"]["environmentVariables"] == [
+        {"name": "MDM_LINEAGE_TEST_SITE", "value": "plant-7"}]
+    assert [r.event for r in _rows(app)] == [sent]
 
 
 # -- record-level lineage API -------------------------------------------------------------------

@@ -7,6 +7,7 @@ therefore form one unbroken chain. Call `append` last before commit.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -50,9 +51,16 @@ def append(session: Session, entries: list[dict[str, Any]], key: bytes | None = 
         return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(AUDIT_LOCK)))
-    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+    last = session.execute(_last_select()).first()
     seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
     session.execute(insert(AuditEvent.__table__), chain(key or audit_key(), prev, seq, entries))  # type: ignore[arg-type]
+
+
+@functools.cache
+def _last_select() -> Any:
+    # every write reads it: built once (building the statement cost more than running it)
+    t = AuditEvent.__table__
+    return select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)
 
 
 def rows(session: Session, page: int = 5000) -> Iterator[dict[str, Any]]:

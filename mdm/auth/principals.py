@@ -8,6 +8,7 @@ audit entry. Functions take a Session and plain values, and leave the commit to 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 import secrets
@@ -16,7 +17,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import append as append_audit
@@ -233,23 +234,31 @@ def caller_for_token(session: Session, secret: str, *, kind: str = "api") -> Cal
     """The principal a live token belongs to, or None (unknown, expired, revoked, disabled)."""
     if not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
         return None
-    row = session.execute(select(ApiToken, Principal).join(Principal, Principal.id == ApiToken.principal_id).where(
-        ApiToken.token_hash == token_hash(secret), ApiToken.kind == kind)).first()
-    if row is None:
+    t = session.execute(_token_select(), {"hash": token_hash(secret), "kind": kind}).first()
+    if t is None:
         return None
-    t, p = row
     now = utcnow()
     expires = to_utc(t.expires_at)
-    if t.revoked_at is not None or not p.active or (expires is not None and expires <= now):
+    if t.revoked_at is not None or not t.active or (expires is not None and expires <= now):
         return None
     last = to_utc(t.last_used_at)
     # last use to the minute: a write per request would serialise readers on SQLite
     if last is None or now - last > dt.timedelta(minutes=1):
         session.commit()  # the look-up may have been read-only (mdm.db.read_only): the write gets its own
-        session.execute(update(ApiToken).where(ApiToken.id == t.id).values(last_used_at=now))
+        session.execute(update(ApiToken).where(ApiToken.id == t.token_id).values(last_used_at=now))
         session.commit()
-    return Caller(p.id, p.name, p.kind, p.role, p.system, p.display_name, "session" if kind == "session" else "token",
-                  t.id)
+    return Caller(t.id, t.name, t.kind, t.role, t.system, t.display_name, "session" if kind == "session" else "token",
+                  t.token_id)
+
+
+@functools.cache
+def _token_select() -> Any:
+    # read by every API request: built once (building the statement cost more than running it)
+    t, p = ApiToken.__table__, Principal.__table__
+    return (select(p.c.id, p.c.name, p.c.kind, p.c.role, p.c.system, p.c.display_name, p.c.active,
+                   t.c.id.label("token_id"), t.c.expires_at, t.c.revoked_at, t.c.last_used_at)
+            .join_from(t, p, p.c.id == t.c.principal_id)
+            .where(t.c.token_hash == bindparam("hash"), t.c.kind == bindparam("kind")))
 
 
 def caller_for_principal(p: Principal, via: str) -> Caller:

@@ -25,16 +25,18 @@ from typing import Any
 
 from openlineage.client import OpenLineageClient
 from openlineage.client.event_v2 import RunEvent, RunState
-from sqlalchemy import insert
 from sqlalchemy.orm import sessionmaker
 
 from ..governance.model import Governance
 from ..models import LineageEvent, utcnow
-from ..services.bulk import table
+from ..services.bulk import inserter
 from .events import run_event, steward_event
 from .serialize import converted, to_dict
 
 log = logging.getLogger(__name__)
+
+# events the background worker stores in one transaction at most
+BATCH = 200
 
 
 class LineageEmitter:
@@ -60,6 +62,8 @@ class LineageEmitter:
         self.background = background
         self._queue: queue.Queue[tuple[Callable[..., Any], tuple, dict]] = queue.Queue(maxsize=10_000)
         self._worker: threading.Thread | None = None
+        # the worker's events sent but not yet stored (None: store each call's events at once)
+        self._held = threading.local()
 
     # -- background ------------------------------------------------------------------------------
 
@@ -83,15 +87,31 @@ class LineageEmitter:
 
     def _work(self) -> None:
         while True:
-            method, args, kwargs = self._queue.get()
+            batch = [self._queue.get()]
+            # what queued up meanwhile is sent in order and stored in one transaction: on SQLite
+            # each transaction takes the write lock that requests wait for
+            while len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._held.rows = []
             try:
-                method(*args, **kwargs)
-            except Exception:
-                log.exception("lineage event not emitted")
-                with self._lock:
-                    self.failures += 1
+                for method, args, kwargs in batch:
+                    try:
+                        method(*args, **kwargs)
+                    except Exception:
+                        log.exception("lineage event not emitted")
+                        with self._lock:
+                            self.failures += 1
+                rows, self._held.rows = self._held.rows, None
+                if rows and not self._store(rows):
+                    with self._lock:
+                        self.failures += sum(error is None for _, _, error in rows)
             finally:
-                self._queue.task_done()
+                self._held.rows = None
+                for _ in batch:
+                    self._queue.task_done()
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until every submitted event was emitted; False when `timeout` ran out first."""
@@ -164,8 +184,13 @@ class LineageEmitter:
     def emit_all(self, events: list[RunEvent]) -> bool:
         """Send `events` in order, then store them in one transaction; True when all were delivered."""
         rows = [(event, *self._send(event)) for event in events]
-        # stored once the outcomes are known: one short transaction for the lot
-        stored = self._store(rows)
+        held = getattr(self._held, "rows", None)
+        if held is not None:  # the worker stores its batch at the end
+            held.extend(rows)
+            stored = True
+        else:
+            # stored once the outcomes are known: one short transaction for the lot
+            stored = self._store(rows)
         failed = sum(error is not None or not stored for _, _, error in rows)
         if failed:
             with self._lock:
@@ -179,7 +204,9 @@ class LineageEmitter:
             client = self.client
             # The client adds its own facets (run tags, configured environment variables) while
             # emitting; adding them first makes the stored event the one the transport receives.
-            client.add_environment_facets(event)
+            # (It reads the whole environment to find the configured variables: only when there are.)
+            if client.config.facets.environment_variables:
+                client.add_environment_facets(event)
             client.update_event_tags_facets(event)
             client.add_source_code_location_facet(event)
         except Exception as exc:  # noqa: BLE001 - lineage never breaks the caller
@@ -209,7 +236,7 @@ class LineageEmitter:
                        "event_time": _parse_time(event.eventTime), "event": body,
                        "delivered": error is None, "error": error} for event, body, error in rows]
             with self.factory() as session:
-                session.execute(insert(table(LineageEvent)), values)
+                session.execute(inserter(LineageEvent), values)
                 session.commit()
                 return True
         except Exception:

@@ -12,14 +12,14 @@ count per blocking key is read and rewritten with every record: in a large hub e
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import TextClause, delete, insert, select, text
+from sqlalchemy import TextClause, bindparam, delete, select, text
 from sqlalchemy.orm import Session
 
 from ..models import MatchKey, MatchKeyCount, SourceRecord
-from ..services.bulk import accumulate, table
+from ..services.bulk import accumulate, inserter, table
 from . import normalise
 from .config import MatchConfig
 from .keys import build_key
@@ -63,12 +63,10 @@ def counted(key: str) -> bool:
 def counts(session: Session, domain: str, keys: set[str]) -> dict[str, int]:
     if not keys:
         return {}
-    c = MatchKeyCount
     out: dict[str, int] = {}
     ordered = sorted(keys)
     for i in range(0, len(ordered), 5000):
-        out.update(session.execute(
-            select(c.key, c.n).where(c.domain == domain, c.key.in_(ordered[i:i + 5000]))).all())
+        out.update(session.execute(_counts_select(), {"domain": domain, "keys": ordered[i:i + 5000]}).all())
     return out
 
 
@@ -93,16 +91,38 @@ def _holders_sql(n: int) -> TextClause:
     return text(" UNION ALL ".join(part.format(j) for j in range(n)))
 
 
+# Statements of every upsert, built once: building an ORM statement cost more than running it.
+@cache
+def _counts_select() -> Any:
+    c = table(MatchKeyCount)
+    return select(c.c.key, c.c.n).where(c.c.domain == bindparam("domain"), c.c.key.in_(bindparam("keys", expanding=True)))
+
+
+@cache
+def _members_select() -> Any:
+    sr = table(SourceRecord)
+    return (select(sr.c.id, sr.c.golden_id, sr.c.system, sr.c.source_key, sr.c.accepted_payload)
+            .where(sr.c.id.in_(bindparam("ids", expanding=True)), sr.c.status != "deleted",
+                   sr.c.golden_id.is_not(None), sr.c.accepted_payload.is_not(None)))
+
+
+@cache
+def _keys_select() -> Any:
+    k = table(MatchKey)
+    return select(k.c.source_record_id, k.c.key).where(k.c.source_record_id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _keys_delete() -> Any:
+    k = table(MatchKey)
+    return delete(k).where(k.c.source_record_id == bindparam("sid"), k.c.key.in_(bindparam("keys", expanding=True)))
+
+
 def members(session: Session, sids: list[int]) -> dict[int, tuple[str, str, str, dict[str, Any]]]:
     """(golden id, system, source key, accepted payload) of those of `sids` that are live and linked."""
-    sr = SourceRecord
     out = {}
     for i in range(0, len(sids), 5000):
-        for sid, golden, system, key, payload in session.execute(
-            select(sr.id, sr.golden_id, sr.system, sr.source_key, sr.accepted_payload)
-            .where(sr.id.in_(sids[i:i + 5000]), sr.status != "deleted", sr.golden_id.is_not(None),
-                   sr.accepted_payload.is_not(None))
-        ):
+        for sid, golden, system, key, payload in session.execute(_members_select(), {"ids": sids[i:i + 5000]}):
             out[sid] = (str(golden), system, key, payload)
     return out
 
@@ -114,8 +134,7 @@ def sync(session: Session, domain: str, wanted: dict[int, set[str]]) -> None:
     ids = sorted(wanted)
     have: dict[int, set[str]] = defaultdict(set)
     for i in range(0, len(ids), 5000):
-        for sid, key in session.execute(select(MatchKey.source_record_id, MatchKey.key)
-                                        .where(MatchKey.source_record_id.in_(ids[i:i + 5000]))):
+        for sid, key in session.execute(_keys_select(), {"ids": ids[i:i + 5000]}):
             have[sid].add(key)
     delta: Counter[str] = Counter()
     to_insert: list[dict[str, Any]] = []
@@ -130,10 +149,10 @@ def sync(session: Session, domain: str, wanted: dict[int, set[str]]) -> None:
             delta[key] -= 1
         gone = old - new
         if gone:
-            session.execute(delete(MatchKey).where(MatchKey.source_record_id == sid, MatchKey.key.in_(sorted(gone))))
+            session.execute(_keys_delete(), {"sid": sid, "keys": sorted(gone)})
     if to_insert:
         # Core executemany: batched by the driver, without the ORM's per-row bookkeeping
-        session.execute(insert(table(MatchKey)), to_insert)
+        session.execute(inserter(MatchKey), to_insert)
     _add_counts(session, domain, {k: n for k, n in delta.items() if n and counted(k)})
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 
@@ -25,8 +26,19 @@ def update_by_id(session: Session, model: type, rows: list[dict[str, Any]]) -> N
     for r in rows:
         groups[tuple(sorted(k for k in r if k != "id"))].append(r)
     for columns, group in sorted(groups.items()):
-        stmt = update(table_).where(table_.c.id == bindparam("_id")).values({k: bindparam(k) for k in columns})
-        session.execute(stmt, [{**{k: r[k] for k in columns}, "_id": r["id"]} for r in group])
+        session.execute(_update(table_, columns), [{**{k: r[k] for k in columns}, "_id": r["id"]} for r in group])
+
+
+@functools.lru_cache(maxsize=256)
+def _update(table_: Table, columns: tuple[str, ...]) -> Any:
+    # built once per set of columns: a single-record upsert's update cost more to build than to run
+    return update(table_).where(table_.c.id == bindparam("_id")).values({k: bindparam(k) for k in columns})
+
+
+@functools.cache
+def inserter(model: type) -> Any:
+    """INSERT into `model`'s table, for an executemany of row dicts (built once per table)."""
+    return insert(table(model))
 
 
 def accumulate(session: Session, model: type, keys: list[str], sums: list[str],
@@ -37,11 +49,16 @@ def accumulate(session: Session, model: type, keys: list[str], sums: list[str],
     """
     if not rows:
         return
-    if session.get_bind().dialect.name == "postgresql":
+    session.execute(_upsert(session.get_bind().dialect.name, model, tuple(keys), tuple(sums)), rows)
+
+
+@functools.cache
+def _upsert(dialect: str, model: type, keys: tuple[str, ...], sums: tuple[str, ...]) -> Any:
+    # built once per table: every upsert adds to its quality totals and match-key counts
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as upsert
     else:
         from sqlalchemy.dialects.sqlite import insert as upsert  # type: ignore[assignment]
     table_ = table(model)
     stmt = upsert(table_)
-    session.execute(stmt.on_conflict_do_update(index_elements=keys,
-                                               set_={c: table_.c[c] + stmt.excluded[c] for c in sums}), rows)
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: table_.c[c] + stmt.excluded[c] for c in sums})

@@ -7,9 +7,10 @@ Used record-by-record (deletion at source, later steward actions); batch ingesti
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..audit import append as append_audit
@@ -17,19 +18,40 @@ from ..audit.log import entry as audit_entry
 from ..governance.model import Governance
 from ..models import ChangeEvent, GoldenPin, GoldenRecord, GoldenVersion, SourceRecord, SourceVersion, utcnow
 from ..quality.score import score
+from .bulk import inserter, table
 from .survivorship import Member, Pin, survive
+
+
+# Read and written by every upsert: built once (an ORM statement costs ~0.3 ms of Python to build
+# and run, a prepared Core one a fifth of that).
+@functools.cache
+def _lock_select() -> Any:
+    g = table(GoldenRecord)
+    return (select(g.c.id, g.c.version, g.c.data, g.c.status, g.c.domain)
+            .where(g.c.id.in_(bindparam("ids", expanding=True))).order_by(g.c.id).with_for_update())
+
+
+@functools.cache
+def _members_select() -> Any:
+    sr, sv = table(SourceRecord), table(SourceVersion)
+    return (select(sr.c.golden_id, sr.c.system, sr.c.source_key, sv.c.version, sv.c.received_at, sv.c.payload)
+            .join(sv, (sv.c.source_record_id == sr.c.id) & (sv.c.version == sr.c.accepted_version))
+            .where(sr.c.golden_id.in_(bindparam("ids", expanding=True)), sr.c.status != "deleted"))
+
+
+@functools.cache
+def _pins_select() -> Any:
+    p = table(GoldenPin)
+    return (select(p.c.golden_id, p.c.field, p.c.id, p.c.value, p.c.actor, p.c.reason, p.c.at)
+            .where(p.c.golden_id.in_(bindparam("ids", expanding=True)), p.c.released_at.is_(None))
+            .order_by(p.c.id))
 
 
 def lock_goldens(session: Session, golden_ids: list[str]) -> dict[str, Row]:
     """Current id, version, data, status and domain of `golden_ids`, locked until commit (in id order)."""
     if not golden_ids:
         return {}
-    g = GoldenRecord
-    rows = session.execute(
-        select(g.id, g.version, g.data, g.status, g.domain)
-        .where(g.id.in_(sorted(golden_ids))).order_by(g.id).with_for_update()
-    )
-    return {row.id: row for row in rows}
+    return {row.id: row for row in session.execute(_lock_select(), {"ids": sorted(golden_ids)})}
 
 
 def load_members(session: Session, golden_ids: list[str]) -> dict[str, dict[tuple[str, str], Member]]:
@@ -37,12 +59,7 @@ def load_members(session: Session, golden_ids: list[str]) -> dict[str, dict[tupl
     out: dict[str, dict[tuple[str, str], Member]] = {g: {} for g in golden_ids}
     if not golden_ids:
         return out
-    sr, sv = SourceRecord, SourceVersion
-    for row in session.execute(
-        select(sr.golden_id, sr.system, sr.source_key, sv.version, sv.received_at, sv.payload)
-        .join(sv, (sv.source_record_id == sr.id) & (sv.version == sr.accepted_version))
-        .where(sr.golden_id.in_(golden_ids), sr.status != "deleted")
-    ):
+    for row in session.execute(_members_select(), {"ids": list(golden_ids)}):
         out[row.golden_id][(row.system, row.source_key)] = Member(
             row.system, row.source_key, row.version, row.received_at, row.payload)
     return out
@@ -53,9 +70,8 @@ def load_pins(session: Session, golden_ids: list[str]) -> dict[str, dict[str, Pi
     out: dict[str, dict[str, Pin]] = {}
     if not golden_ids:
         return out
-    p = GoldenPin
-    for row in session.scalars(select(p).where(p.golden_id.in_(sorted(golden_ids)), p.released_at.is_(None))):
-        out.setdefault(row.golden_id, {})[row.field] = Pin(row.id, row.value, row.actor, row.reason, row.at)
+    for golden, field, *pin in session.execute(_pins_select(), {"ids": sorted(golden_ids)}):
+        out.setdefault(golden, {})[field] = Pin(*pin)
     return out
 
 
@@ -113,4 +129,4 @@ def append_changes(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     if session.get_bind().dialect.name == "postgresql":
         session.execute(select(func.pg_advisory_xact_lock(CHANGE_FEED_LOCK)))
-    session.execute(insert(ChangeEvent), rows)
+    session.execute(inserter(ChangeEvent), rows)

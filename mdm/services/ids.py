@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Sequence, func, select, update
+import functools
+from typing import Any
+
+from sqlalchemy import Sequence, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import IdCounter
@@ -26,10 +29,7 @@ def allocate(session: Session, domain: str, prefix: str, count: int) -> list[str
         seq = Sequence(sequence_name(domain))
         numbers = list(session.scalars(select(seq.next_value()).select_from(func.generate_series(1, count))))
     else:
-        start = session.scalar(
-            update(IdCounter).where(IdCounter.domain == domain)
-            .values(next_value=IdCounter.next_value + count).returning(IdCounter.next_value)
-        )
+        start = session.scalar(_advance(), {"domain_": domain, "count": count})
         if start is None:
             session.add(IdCounter(domain=domain, next_value=count + 1))
             session.flush()
@@ -37,3 +37,10 @@ def allocate(session: Session, domain: str, prefix: str, count: int) -> list[str
         numbers = list(range(start - count, start))
     return [f"{prefix}-{n:0{WIDTH}d}" for n in numbers]
 
+
+
+@functools.cache
+def _advance() -> Any:
+    t = IdCounter.__table__
+    return (update(t).where(t.c.domain == bindparam("domain_"))
+            .values(next_value=t.c.next_value + bindparam("count")).returning(t.c.next_value))
