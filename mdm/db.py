@@ -41,6 +41,9 @@ BACKSTOP_PAGES = 65_536
 CACHE_KIB = 65_536
 
 
+# How long a writer waits for the database (SQLite's busy timeout, and the gate before it).
+BUSY_TIMEOUT_S = 60
+
 # Execution option of a transaction that only reads (see `read_only`).
 READ_ONLY = "mdm_read_only"
 
@@ -80,9 +83,12 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     kwargs.setdefault("json_serializer", jsonutil.dumps)
     kwargs.setdefault("json_deserializer", jsonutil.loads)
     if backend == "sqlite":
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, **kwargs)
         database = make_url(url).database
         file = database if database and database != ":memory:" and not database.startswith("file:") else None
+        connect_args: dict[str, Any] = {"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
+        if file:
+            connect_args["factory"] = type("GatedConnection", (GatedConnection,), {"gate": threading.Lock()})
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         _sqlite_setup(engine, _Checkpointer(engine, file) if file else None)
         return engine
     try:
@@ -102,7 +108,7 @@ def _sqlite_setup(engine: Engine, checkpointer: _Checkpointer | None) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=60000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cur.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         if checkpointer is not None:
             cur.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
@@ -114,7 +120,61 @@ def _sqlite_setup(engine: Engine, checkpointer: _Checkpointer | None) -> None:
         # IMMEDIATE takes the write lock up front: a deferred transaction that later writes can fail
         # with SQLITE_BUSY without waiting, which would break a batch half-way. A transaction
         # declared read-only (`read_only`) never writes and needs no lock: it reads a snapshot.
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        raw = conn.connection.dbapi_connection
+        if isinstance(raw, GatedConnection):
+            raw.hold()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if isinstance(raw, GatedConnection):
+                raw.let_go()
+            raise
+
+
+class GatedConnection(sqlite3.Connection):
+    """A SQLite connection whose write transactions first queue on a lock of the process (`gate`).
+
+    SQLite makes a writer that finds the database locked sleep and retry (1, 2, 5, 10, 15, 20, 25 ...
+    ms), so a request whose BEGIN IMMEDIATE meets another thread's short transaction (the lineage
+    worker storing events) could wait 20-50 ms for a lock free after one. Threads of one process
+    wait on the gate instead and go on as soon as it is released. Writers in other processes (the
+    CLI, other server workers) still meet SQLite's own lock. Held from BEGIN IMMEDIATE to the end of
+    the transaction (commit, rollback, or closing the connection).
+    """
+
+    gate: threading.Lock  # one per engine (a subclass per engine sets it)
+    _held = False
+
+    def hold(self) -> None:
+        if not self._held:
+            # after that long, SQLite's own lock and busy timeout decide, as without the gate
+            self._held = self.gate.acquire(timeout=BUSY_TIMEOUT_S)
+
+    def let_go(self) -> None:
+        if self._held:
+            self._held = False
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.let_go()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.let_go()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.let_go()
 
 
 class _Checkpointer:
