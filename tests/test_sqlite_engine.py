@@ -7,7 +7,9 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from mdm import db
@@ -84,3 +86,91 @@ def test_a_read_only_transaction_does_not_queue_behind_a_writer(tmp_path: Path) 
             assert conn.execute(text("select v from t order by id")).scalars().all() == ["committed", "pending", "after"]
     finally:
         engine.dispose()
+
+
+def _gate(engine) -> threading.Lock:
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert isinstance(raw, db.GatedConnection)
+        return raw.gate
+
+
+def test_write_transactions_of_the_process_queue_on_the_gate(tmp_path: Path) -> None:
+    """A second writer of the process waits on the gate, not in SQLite's sleep-and-retry, and goes
+    on once the first commits; every way a transaction ends lets the gate go."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    try:
+        gate = _gate(engine)
+        with engine.begin() as conn:
+            conn.execute(text("create table t (id integer primary key, v text)"))
+        assert not gate.locked()
+        holding, release, second_in = threading.Event(), threading.Event(), threading.Event()
+
+        def first() -> None:
+            with engine.begin() as conn:
+                conn.execute(text("insert into t (v) values ('first')"))
+                holding.set()
+                release.wait(30)
+
+        def second() -> None:
+            with engine.begin() as conn:
+                second_in.set()
+                # the first writer's row is there: this transaction began after its commit
+                conn.execute(text("insert into t (v) select v || '+second' from t where v = 'first'"))
+
+        a = threading.Thread(target=first)
+        a.start()
+        assert holding.wait(30) and gate.locked()
+        b = threading.Thread(target=second)
+        b.start()
+        assert not second_in.wait(0.3)  # queued behind the first writer
+        release.set()
+        a.join(30)
+        b.join(30)
+        assert second_in.is_set() and not gate.locked()
+        with engine.connect() as conn:
+            assert conn.execute(text("select v from t order by id")).scalars().all() == ["first", "first+second"]
+
+        with db.read_only(Session(engine)) as s:  # a reader never takes it
+            s.execute(text("select count(*) from t")).scalar()
+            assert not gate.locked()
+        with Session(engine) as s:  # a rollback lets it go
+            s.execute(text("insert into t (v) values ('undone')"))
+            assert gate.locked()
+            s.rollback()
+            assert not gate.locked()
+        conn = engine.connect()  # so does a connection closed mid-transaction
+        conn.begin()
+        conn.execute(text("insert into t (v) values ('dropped')"))
+        assert gate.locked()
+        conn.invalidate()
+        conn.close()
+        assert not gate.locked()
+        with engine.connect() as check:
+            assert check.execute(text("select count(*) from t")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_begin_lets_the_gate_go(tmp_path: Path, monkeypatch) -> None:
+    """Another process holding the write lock past the busy timeout: the BEGIN fails, the gate is free."""
+    path = tmp_path / "hub.sqlite3"
+    engine = db.make_engine(f"sqlite:///{path}")
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        gate = _gate(engine)
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA busy_timeout=50")  # this pooled connection gives up at once
+            other.execute("BEGIN IMMEDIATE")
+            with pytest.raises(OperationalError, match="locked"):
+                conn.begin()
+            assert not gate.locked()
+    finally:
+        other.close()
+        engine.dispose()
+
+
+def test_an_in_memory_database_has_no_gate() -> None:
+    engine = db.make_engine("sqlite://")
+    with engine.connect() as conn:
+        assert not isinstance(conn.connection.dbapi_connection, db.GatedConnection)
