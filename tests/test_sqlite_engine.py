@@ -152,7 +152,7 @@ def test_write_transactions_of_the_process_queue_on_the_gate(tmp_path: Path) -> 
         engine.dispose()
 
 
-def test_a_failed_begin_lets_the_gate_go(tmp_path: Path, monkeypatch) -> None:
+def test_a_failed_begin_lets_the_gate_go(tmp_path: Path) -> None:
     """Another process holding the write lock past the busy timeout: the BEGIN fails, the gate is free."""
     path = tmp_path / "hub.sqlite3"
     engine = db.make_engine(f"sqlite:///{path}")
@@ -160,7 +160,8 @@ def test_a_failed_begin_lets_the_gate_go(tmp_path: Path, monkeypatch) -> None:
     try:
         gate = _gate(engine)
         with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA busy_timeout=50")  # this pooled connection gives up at once
+            # on the driver's connection: SQLAlchemy's would begin a transaction first
+            conn.connection.dbapi_connection.execute("PRAGMA busy_timeout=50")  # gives up at once
             other.execute("BEGIN IMMEDIATE")
             with pytest.raises(OperationalError, match="locked"):
                 conn.begin()
