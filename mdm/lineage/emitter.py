@@ -104,7 +104,7 @@ class LineageEmitter:
                         log.exception("lineage event not emitted")
                         with self._lock:
                             self.failures += 1
-                rows, self._held.rows = self._held.rows, None
+                rows = self._held.rows
                 if rows and not self._store(rows):
                     with self._lock:
                         self.failures += sum(error is None for _, _, error in rows)

@@ -9,6 +9,7 @@ from sqlalchemy import Sequence, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from ..models import IdCounter
+from .bulk import table
 
 WIDTH = 8
 
@@ -41,6 +42,6 @@ def allocate(session: Session, domain: str, prefix: str, count: int) -> list[str
 
 @functools.cache
 def _advance() -> Any:
-    t = IdCounter.__table__
+    t = table(IdCounter)
     return (update(t).where(t.c.domain == bindparam("domain_"))
             .values(next_value=t.c.next_value + bindparam("count")).returning(t.c.next_value))
