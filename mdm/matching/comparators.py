@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz
@@ -185,6 +186,22 @@ def _house_numbers(toks: list[str]) -> set[str]:
     return {t for t in toks if t.isascii() and t.isdigit()}
 
 
+@lru_cache(maxsize=65536)
+def _address_cached(fields: tuple[Any, ...]) -> tuple[str, frozenset[str]]:
+    toks = _address_tokens(fields)
+    return " ".join(toks), frozenset(_house_numbers(toks))
+
+
+def _address_form(fields: Any) -> tuple[str, frozenset[str]]:
+    """An address's expanded tokens, joined, and its house numbers: the incoming record's address
+    meets every candidate's, so each is worked out once."""
+    try:
+        return _address_cached(tuple(fields) if isinstance(fields, list) else fields)
+    except TypeError:  # a value that cannot be hashed
+        toks = _address_tokens(fields)
+        return " ".join(toks), frozenset(_house_numbers(toks))
+
+
 @register("address", "similarity", multi=True)
 def address(a: Any, b: Any) -> float:
     """Similarity of two addresses given as tuples of field values, in any order, ``None`` allowed.
@@ -194,9 +211,8 @@ def address(a: Any, b: Any) -> float:
     only 60% of that: "12 High St" and "14 High St" share almost all their text but are different
     buildings.
     """
-    ta, tb = _address_tokens(a), _address_tokens(b)
-    score = fuzz.token_set_ratio(" ".join(ta), " ".join(tb)) / 100
-    na, nb = _house_numbers(ta), _house_numbers(tb)
+    (ta, na), (tb, nb) = _address_form(a), _address_form(b)
+    score = fuzz.token_set_ratio(ta, tb) / 100
     if na and nb and na.isdisjoint(nb):
         score *= 0.6
     return score
