@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
@@ -90,15 +91,7 @@ def fingerprint(session: Session, task: MatchTask) -> str:
 
 def resolve(session: Session, golden_id: str) -> str:
     """The record a (possibly merged) golden id answers for now."""
-    seen: set[str] = set()
-    current = golden_id
-    while current not in seen:
-        seen.add(current)
-        nxt = session.scalar(select(GoldenRecord.merged_into).where(GoldenRecord.id == current))
-        if not nxt:
-            return current
-        current = nxt
-    return current
+    return resolve_many(session, [golden_id])[golden_id]
 
 
 def resolve_many(session: Session, golden_ids: list[str]) -> dict[str, str]:
@@ -115,11 +108,19 @@ def resolve_many(session: Session, golden_ids: list[str]) -> dict[str, str]:
 
     now = {g: g for g in golden_ids}
     while unknown := sorted(set(now.values()) - merged.keys()):
-        rows = {gid: into for gid, into in session.execute(select(GoldenRecord.id, GoldenRecord.merged_into).where(
-            GoldenRecord.id.in_(unknown)))}
+        rows = dict(session.execute(_merged_select(), {"ids": unknown}).all())
         merged.update({gid: rows.get(gid) for gid in unknown})
         now = {g: follow(g) for g in now}  # from each id's start, as resolve does, whatever else is asked
     return now
+
+
+@cache
+def _merged_select() -> Any:
+    # only merged records have merged_into: the partial index of them answers without reading any
+    # golden record's row (0012), and an id it does not hold was not merged
+    t = GoldenRecord.__table__
+    return select(t.c.id, t.c.merged_into).where(t.c.merged_into.is_not(None),
+                                                 t.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def require_reason(reason: str | None) -> str:
