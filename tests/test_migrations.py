@@ -38,6 +38,34 @@ def test_a_merge_finds_records_merged_into_the_retired_one_by_index(migrated: st
         engine.dispose()
 
 
+def test_merge_chains_and_identifiers_are_read_from_indexes_alone(migrated: str) -> None:
+    # before 0012 each look-up read the golden record's row (with its data) or the identifier rows
+    from sqlalchemy import inspect, text
+
+    from mdm.services.tasks import _merged_select
+
+    engine = make_engine(migrated)
+    try:
+        golden = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("golden_record")}
+        ident = {i["name"]: i["column_names"] for i in inspect(engine).get_indexes("identifier")}
+        assert golden["ix_golden_merged_chain"] == ["id", "merged_into"]
+        assert ident["ix_identifier_golden"] == ["golden_id", "kind", "value"]
+        if engine.dialect.name != "sqlite":
+            return  # PostgreSQL chooses by its statistics
+        with engine.connect() as conn:
+            chain = str(_merged_select().params(ids=["C1", "C2"]).compile(
+                engine, compile_kwargs={"literal_binds": True}))
+            plans = {
+                "chain": conn.execute(text("EXPLAIN QUERY PLAN " + chain)).all(),
+                "identifiers": conn.execute(text("EXPLAIN QUERY PLAN SELECT golden_id, kind, value FROM identifier "
+                                                 "WHERE golden_id IN ('C1', 'C2')")).all(),
+            }
+        assert any("COVERING INDEX ix_golden_merged_chain" in row[3] for row in plans["chain"]), plans
+        assert any("COVERING INDEX ix_identifier_golden" in row[3] for row in plans["identifiers"]), plans
+    finally:
+        engine.dispose()
+
+
 def test_quality_totals_start_from_the_runs_already_recorded(tmp_path) -> None:
     from sqlalchemy import text
 
