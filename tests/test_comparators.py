@@ -30,6 +30,15 @@ def test_text(value, expected) -> None:
     assert normalise.text(value) == expected
 
 
+def test_text_of_ascii_takes_a_shortcut_to_the_same_result() -> None:
+    import string
+
+    from mdm.matching.normalise import _NON_ALNUM, _strip_marks
+
+    for value in [string.printable, "Saint MARY's Hospital", "  A_b-C  ", "K\u212a"[:1] + "elvin", "x\tY\nz"]:
+        assert normalise.text(value) == _NON_ALNUM.sub(" ", _strip_marks(value.casefold())).strip()
+
+
 @pytest.mark.parametrize("value, expected", [
     ("Acme  Medical, GmbH", ["acme", "medical", "gmbh"]),
     ("", []),

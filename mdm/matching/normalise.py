@@ -42,6 +42,8 @@ def text(value: Any) -> str:
 @lru_cache(maxsize=65536)
 def _text(value: str) -> str:
     # the same names, cities and codes come back for every candidate pair: normalise each once
+    if value.isascii():  # most master data: no marks to strip, and casefold is lower
+        return _NON_ALNUM.sub(" ", value.lower()).strip()
     return _NON_ALNUM.sub(" ", _strip_marks(value.casefold())).strip()
 
 
