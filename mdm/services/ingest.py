@@ -756,12 +756,12 @@ class _Chunk:
             reason = first if len(refused) == 1 else (
                 f"{self.ing.system}/{key} scored above the link threshold with {survivor} and with "
                 f"{len(refused)} more golden records that were not merged into it; first: {first}")
-            self.session.add(MatchTask(
-                domain=self.domain, golden_id=survivor, candidate_ids=sorted(refused), reason=reason,
-                source_record_id=st.id if st else None,
-                explanation={"kind": "bridge", "detail": reason, "refused": refused, **explanation},
-                score=explanation.get("probability"), status="open",
-                governance_version_id=self.ing.gov_version_id, created_at=self.now))
+            self.session.execute(inserter(MatchTask), [{
+                "domain": self.domain, "golden_id": survivor, "candidate_ids": sorted(refused), "reason": reason,
+                "source_record_id": st.id if st else None,
+                "explanation": {"kind": "bridge", "detail": reason, "refused": refused, **explanation},
+                "score": explanation.get("probability"), "status": "open",
+                "governance_version_id": self.ing.gov_version_id, "created_at": self.now}])
 
     def _audit_context(self) -> dict[str, Any]:
         return {"run": self.ing.run_uuid, "governance_version_id": self.ing.gov_version_id}
