@@ -318,6 +318,7 @@ def test_a_record_bridging_several_unmergeable_golden_records_raises_one_task(ap
     assert task.golden_id == result.golden_id
     assert sorted(task.candidate_ids) == sorted(set(goldens) - {result.golden_id})
     assert task.explanation["kind"] == "bridge" and set(task.explanation["refused"]) == set(task.candidate_ids)
+    assert (task.status, task.revision, task.assignee) == ("open", 1, None)
     # one decision never merges all of them: the steward names the candidate
     from mdm.errors import ValidationFailed
     from mdm.models import GoldenRecord

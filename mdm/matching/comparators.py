@@ -187,19 +187,18 @@ def _house_numbers(toks: list[str]) -> set[str]:
 
 
 @lru_cache(maxsize=65536)
-def _address_cached(fields: tuple[Any, ...]) -> tuple[str, frozenset[str]]:
+def _address_cached(fields: tuple[str | None, ...]) -> tuple[str, frozenset[str]]:
     toks = _address_tokens(fields)
     return " ".join(toks), frozenset(_house_numbers(toks))
 
 
 def _address_form(fields: Any) -> tuple[str, frozenset[str]]:
     """An address's expanded tokens, joined, and its house numbers: the incoming record's address
-    meets every candidate's, so each is worked out once."""
-    try:
-        return _address_cached(tuple(fields) if isinstance(fields, list) else fields)
-    except TypeError:  # a value that cannot be hashed
-        toks = _address_tokens(fields)
-        return " ".join(toks), frozenset(_house_numbers(toks))
+    meets every candidate's, so each is worked out once. Cached by the values' text, which is all
+    the tokens depend on (12 and 12.0 are equal keys but different texts)."""
+    if isinstance(fields, (str, bytes)) or not isinstance(fields, (tuple, list)):
+        fields = (fields,)
+    return _address_cached(tuple(None if f is None else str(f) for f in fields))
 
 
 @register("address", "similarity", multi=True)

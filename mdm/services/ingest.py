@@ -56,6 +56,7 @@ from . import governance_versions, ids
 from .bulk import accumulate, inserter, table, update_by_id
 from .golden_store import append_changes, load_members, load_pins, lock_goldens
 from .mapping import Mapped, RecordMapper
+from .merge import golden_identifiers_select
 from .results import RESULTS, BatchSummary, RecordResult, info, same_issues
 from .survivorship import Member, survive
 
@@ -309,12 +310,6 @@ def _claims_select() -> Any:
         t.c.domain == bindparam("domain"), t.c.value.in_(bindparam("values", expanding=True)))
 
 
-@functools.cache
-def _identifiers_select() -> Any:
-    t = table(Identifier)
-    return select(t.c.golden_id, t.c.kind, t.c.value).where(t.c.golden_id.in_(bindparam("goldens", expanding=True)))
-
-
 def _resolve(value: Any, real: Callable[[str | None], str | None]) -> Any:
     """`value` with the chunk's placeholder golden ids replaced by the allocated ones."""
     if isinstance(value, str):
@@ -451,7 +446,7 @@ class _Chunk:
             claims[(kind, scope, value)] = golden
         hits = sorted(set(claims.values()))
         if hits:
-            for golden, kind, value in self.session.execute(_identifiers_select(), {"goldens": hits}):
+            for golden, kind, value in self.session.execute(golden_identifiers_select(), {"goldens": hits}):
                 idents[golden][kind].add(value)
         return claims, idents
 
@@ -472,7 +467,7 @@ class _Chunk:
         goldens = sorted({h.golden_id for k in keys for h in self.matcher.holders.get(k, ())}
                          - set(self.golden_idents))
         for start in range(0, len(goldens), 5000):
-            for golden, kind, value in self.session.execute(_identifiers_select(),
+            for golden, kind, value in self.session.execute(golden_identifiers_select(),
                                                             {"goldens": goldens[start:start + 5000]}):
                 self.golden_idents[golden][kind].add(value)
 

@@ -124,7 +124,7 @@ def _refuse_automatic(session: Session, domain: str, survivor: str, merged: list
 def identifier_clashes(session: Session, survivor: str, others: list[str]) -> dict[str, str]:
     """Those of `others` holding another identifier of a kind `survivor` holds, with why (one query)."""
     held: dict[str, dict[str, set[str]]] = {}
-    for gid, kind, value in session.execute(_identifiers_select(), {"goldens": [survivor, *others]}):
+    for gid, kind, value in session.execute(golden_identifiers_select(), {"goldens": [survivor, *others]}):
         held.setdefault(gid, {}).setdefault(kind, set()).add(value)
     out = {}
     for gid in others:
@@ -137,8 +137,9 @@ def identifier_clashes(session: Session, survivor: str, others: list[str]) -> di
 
 
 @cache
-def _identifiers_select() -> Any:
-    # built once: a bridge in a large hub asks this for up to twenty records with every upsert
+def golden_identifiers_select() -> Any:
+    """(golden_id, kind, value) of the golden records in the expanding parameter `goldens`; built
+    once: ingestion asks it for candidates and bridges with every upsert."""
     t = Identifier.__table__
     return select(t.c.golden_id, t.c.kind, t.c.value).where(t.c.golden_id.in_(bindparam("goldens", expanding=True)))
 
