@@ -68,13 +68,6 @@ def _values(c: Comparison, record: dict[str, Any]) -> Any:
     return vals if any(v not in (None, "") for v in vals) else None
 
 
-def compare_one(c: Comparison, a: dict[str, Any], b: dict[str, Any], frequency: Frequency | None,
-                tf_minimum: float) -> dict[str, Any]:
-    """The level one comparison lands on, with its weight and the values it looked at."""
-    va, vb = _values(c, a), _values(c, b)
-    return _described(c, va, vb, None if va is None or vb is None else _land(c, va, vb, frequency, tf_minimum))
-
-
 #: where a comparison landed: (level index or "else", comparator, result, weight rounded, tf detail or None)
 Landed = tuple[Any, str, float, float, "dict[str, Any] | None"]
 

@@ -22,6 +22,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..governance.model import Governance
 from ..models import GoldenPin, GoldenRecord, GoldenVersion, Identifier, SourceRecord, XrefEvent, utcnow
 from . import decisions, ids
+from .bulk import table
 from .golden_store import append_changes, lock_goldens, rebuild
 
 
@@ -140,7 +141,7 @@ def identifier_clashes(session: Session, survivor: str, others: list[str]) -> di
 def golden_identifiers_select() -> Any:
     """(golden_id, kind, value) of the golden records in the expanding parameter `goldens`; built
     once: ingestion asks it for candidates and bridges with every upsert."""
-    t = Identifier.__table__
+    t = table(Identifier)
     return select(t.c.golden_id, t.c.kind, t.c.value).where(t.c.golden_id.in_(bindparam("goldens", expanding=True)))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..models import GoldenRecord, MatchTask, SourceRecord, iso
+from .bulk import table
 
 DECISIONS = ("merge", "not_a_match")
 
@@ -118,7 +119,7 @@ def resolve_many(session: Session, golden_ids: list[str]) -> dict[str, str]:
 def _merged_select() -> Any:
     # only merged records have merged_into: the partial index of them answers without reading any
     # golden record's row (0012), and an id it does not hold was not merged
-    t = GoldenRecord.__table__
+    t = table(GoldenRecord)
     return select(t.c.id, t.c.merged_into).where(t.c.merged_into.is_not(None),
                                                  t.c.id.in_(bindparam("ids", expanding=True)))
 
