@@ -191,6 +191,16 @@ def test_sap_customers_are_organisations(records: list[GeneratedRecord]) -> None
     assert not people & {r.entity for r in records if r.system == "sap-erp" and r.domain == "customer"}
 
 
+def test_an_email_address_belongs_to_one_customer() -> None:
+    # scale 10: enough healthcare professionals for namesakes in one city
+    owners: dict[str, set[str]] = defaultdict(set)
+    for r in generate(seed=1, scale=10):
+        if r.domain == "customer" and r.data.get("email") and r.defect is None:
+            owners[r.data["email"].lower()].add(r.entity)
+    assert len(owners) > 500
+    assert {e: o for e, o in owners.items() if len(o) > 1} == {}
+
+
 def test_system_specific_product_fields(records: list[GeneratedRecord]) -> None:
     for r in (r for r in records if r.domain == "product"):
         assert ("erp_material_number" in r.data) == (r.system == "sap-erp")

@@ -348,7 +348,9 @@ def _customer(rng: random.Random, ids: IdAllocator, i: int) -> Row:
                  date_of_birth=(date(1950, 1, 1) + timedelta(days=rng.randint(0, 15000))).isoformat(),
                  specialty=SPECIALTY(rng),
                  national_id=ids.fresh("npi", lambda: D.npi(rng.choice("12") + f"{rng.randrange(10 ** 8):08d}")))
-        email = f"{N.slug(given)}.{N.slug(family)}@{N.slug(city)}health.example"
+        # Namesakes in one city are common at scale; a mailbox is still one person's.
+        local, host = f"{N.slug(given)}.{N.slug(family)}", f"{N.slug(city)}health.example"
+        email = ids.fresh("email", lambda: f"{local}@{host}", lambda k: f"{local}{k}@{host}")
     else:
         ctype = CUSTOMER_TYPE(rng)
         stems = N.COUNTRY_STEMS[country] + N.GENERIC_STEMS
