@@ -10,6 +10,7 @@ import csv
 import hashlib
 import json
 import os
+import random
 import re
 import subprocess
 import sys
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 from stdnum import ean, luhn
 
-from mdm.demo.generator import DEFECTS, GeneratedRecord, generate, write_truth
+from mdm.demo.defects import IdAllocator
+from mdm.demo.generator import DEFECTS, GeneratedRecord, _customer, generate, write_truth
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -199,6 +201,16 @@ def test_an_email_address_belongs_to_one_customer() -> None:
             owners[r.data["email"].lower()].add(r.entity)
     assert len(owners) > 500
     assert {e: o for e, o in owners.items() if len(o) > 1} == {}
+
+
+def test_no_two_of_thirty_thousand_customers_share_an_email_address() -> None:
+    # at this size organisations whose names differ only in punctuation, or beyond the 40
+    # characters of an address, appear, and namesakes in one city are common
+    rng = random.Random(1)
+    ids = IdAllocator(rng)
+    emails = Counter(_customer(rng, ids, i)["email"] for i in range(30_000))
+    assert {e: n for e, n in emails.items() if n > 1} == {}
+    assert sum(e.startswith("purchasing@") for e in emails) > 10_000
 
 
 def test_system_specific_product_fields(records: list[GeneratedRecord]) -> None:

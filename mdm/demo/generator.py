@@ -367,7 +367,9 @@ def _customer(rng: random.Random, ids: IdAllocator, i: int) -> Row:
             c["licence_number"] = ids.fresh(
                 "licence", lambda: f"{N.LICENCE_PREFIXES[ctype]}-{country}-{rng.randrange(10 ** 6):06d}")
         c["customer_type"] = ctype
-        email = f"purchasing@{N.slug(name)}.example"
+        # names that differ only in punctuation or beyond the slug's length would share one
+        org = N.slug(name)
+        email = ids.fresh("email", lambda: f"purchasing@{org}.example", lambda k: f"purchasing@{org}{k}.example")
         c["_in_sap"] = rng.random() < 0.6  # sold-to accounts; HCPs are never ERP customers
     street = rng.choice(N.CUSTOMER_STREETS.get(country, ("{name} Street",)))
     c.update(street=street.format(name=rng.choice(N.STREET_WORDS.get(country, N.STREET_NAMES))),
